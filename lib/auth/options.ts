@@ -1,0 +1,136 @@
+import "server-only";
+
+import type { NextAuthOptions, User } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { z } from "zod";
+
+import { findUserByEmail } from "@/lib/db/queries/users";
+import { getEnv } from "@/lib/env";
+import { logger } from "@/lib/logger";
+import { AppError } from "@/lib/errors";
+import { getSessionManager, hashSessionToken } from "@/lib/sessions";
+import { getDatabase } from "@/lib/startup";
+
+import { readClientIp, readUserAgent } from "./client-address";
+import { verifyAgainstDummyHash, verifyPassword } from "./password";
+import { getAuthSecret } from "./secret";
+
+const credentialsSchema = z.object({
+  email: z.string().trim().min(3).max(254),
+  password: z.string().min(1).max(1024),
+});
+
+/** Error text that the sign-in page turns into "temporarily unavailable". */
+export const SIGN_IN_UNAVAILABLE = "SignInUnavailable";
+
+/**
+ * Checks email and password, then creates the server-side session record. The session is
+ * created here, not in a callback, so that a store failure becomes a clean sign-in error.
+ */
+async function authorize(
+  credentials: Record<string, unknown> | undefined,
+  request: { headers?: Record<string, string | string[] | undefined> },
+): Promise<User | null> {
+  const parsed = credentialsSchema.safeParse(credentials ?? {});
+  if (!parsed.success) {
+    return null;
+  }
+
+  let user;
+  try {
+    user = await findUserByEmail(await getDatabase(), parsed.data.email);
+  } catch (error) {
+    logger.error("sign-in failed: could not read users", { error });
+    throw new Error(SIGN_IN_UNAVAILABLE);
+  }
+
+  const passwordMatches = user
+    ? await verifyPassword(parsed.data.password, user.passwordHash)
+    : await verifyAgainstDummyHash(parsed.data.password);
+  if (!user || !passwordMatches) {
+    logger.info("sign-in rejected", { reason: "wrong email or password" });
+    return null;
+  }
+
+  const headers = request.headers ?? {};
+  try {
+    const session = await getSessionManager().createSession({
+      userId: user.id,
+      role: user.role,
+      ip: readClientIp(headers),
+      userAgent: readUserAgent(headers),
+    });
+    logger.info("signed in", { user_id: user.id, session_id: session.id, store: session.store });
+    return { id: user.id, email: user.email, name: user.name, role: user.role, sid: session.token };
+  } catch (error) {
+    logger.error("sign-in failed: could not create the session", { user_id: user.id, error });
+    throw new Error(AppError.is(error) && error.code === "store_unavailable" ? SIGN_IN_UNAVAILABLE : "SignInFailed");
+  }
+}
+
+/** next-auth configuration; async because the secret may come from the database. */
+export async function getAuthOptions(): Promise<NextAuthOptions> {
+  const env = getEnv();
+  if (!env.NEXTAUTH_URL) {
+    // Without a configured URL, next-auth builds its redirects from the request's Host header,
+    // but only when AUTH_TRUST_HOST is set. Responses are never cached, so a forged Host affects only the
+    // request that forged it. Production deployments should still set NEXTAUTH_URL.
+    process.env.AUTH_TRUST_HOST ??= "true";
+  }
+
+  return {
+    secret: await getAuthSecret(),
+    // The JWT only carries the session token; the session record in the store decides validity.
+    session: { strategy: "jwt", maxAge: env.SESSION_MAX_AGE_SECONDS },
+    pages: { signIn: "/login", error: "/login" },
+    providers: [
+      CredentialsProvider({
+        id: "credentials",
+        name: "Email and password",
+        credentials: {
+          email: { label: "Email", type: "email" },
+          password: { label: "Password", type: "password" },
+        },
+        authorize,
+      }),
+    ],
+    callbacks: {
+      jwt({ token, user }) {
+        if (user) {
+          token.sid = user.sid;
+          token.role = user.role;
+        }
+        return token;
+      },
+      // Builds the /api/auth/session response, which never contains the session token.
+      session({ session, token }) {
+        session.user = {
+          id: token.sub ?? "",
+          email: token.email ?? "",
+          name: token.name ?? null,
+          role: token.role ?? "user",
+        };
+        return session;
+      },
+    },
+    events: {
+      async signOut({ token }) {
+        if (!token?.sid || !token.sub) return;
+        try {
+          await getSessionManager().revokeSession(
+            { tokenHash: hashSessionToken(token.sid), userId: token.sub },
+            "sign_out",
+          );
+          logger.info("signed out", { user_id: token.sub });
+        } catch (error) {
+          logger.error("sign-out could not end the session record", { user_id: token.sub, error });
+        }
+      },
+    },
+    logger: {
+      error: (code, metadata) => logger.error("next-auth error", { code, detail: String((metadata as Error)?.message ?? "") }),
+      warn: (code) => logger.warn("next-auth warning", { code }),
+      debug: () => {},
+    },
+  };
+}

@@ -1,0 +1,88 @@
+import { sql } from "drizzle-orm";
+import {
+  boolean,
+  check,
+  index,
+  inet,
+  integer,
+  pgTable,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
+
+export const userRoles = ["admin", "user"] as const;
+export type UserRole = (typeof userRoles)[number];
+
+export const users = pgTable(
+  "users",
+  {
+    id: uuid("id").primaryKey().defaultRandom(),
+    // Stored lower-cased so that sign-in is case-insensitive and the unique index holds.
+    email: text("email").notNull(),
+    name: text("name"),
+    role: text("role", { enum: userRoles }).notNull().default("user"),
+    passwordHash: text("password_hash").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (table) => [
+    uniqueIndex("users_email_key").on(table.email),
+    index("users_role_idx").on(table.role),
+    check("users_role_check", sql`${table.role} in ('admin', 'user')`),
+  ],
+);
+
+export type User = typeof users.$inferSelect;
+
+/**
+ * Every session ever created, in either store. In Redis mode this table is the backup copy and
+ * the store of record for listings; in database mode it is the session store itself.
+ */
+// Session times have millisecond precision, like Redis scores and JavaScript dates, so a value
+// read back compares equal to the stored one.
+export const sessions = pgTable(
+  "sessions",
+  {
+    // Public identifier, safe to show and to put in URLs. The secret token is never stored.
+    id: uuid("id").primaryKey(),
+    // SHA-256 of the secret token, base64url without padding (43 characters).
+    tokenHash: text("token_hash").notNull(),
+    userId: uuid("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    lastSeenAt: timestamp("last_seen_at", { withTimezone: true, precision: 3 }).notNull(),
+    absoluteExpiresAt: timestamp("absolute_expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    idleTimeoutSeconds: integer("idle_timeout_seconds").notNull(),
+    // The earlier of the absolute expiry and last_seen_at + idle timeout; kept current on every
+    // touch so that "active" is a single indexed comparison.
+    expiresAt: timestamp("expires_at", { withTimezone: true, precision: 3 }).notNull(),
+    revokedAt: timestamp("revoked_at", { withTimezone: true, precision: 3 }),
+    revokedReason: text("revoked_reason"),
+    ip: inet("ip"),
+    userAgent: text("user_agent"),
+    // False while this row holds a change that Redis has not received yet (written during a
+    // Redis outage). The recovery step replays these rows into Redis before Redis is used again.
+    redisSynced: boolean("redis_synced").notNull().default(true),
+  },
+  (table) => [
+    uniqueIndex("sessions_token_hash_key").on(table.tokenHash),
+    index("sessions_live_expires_at_idx").on(table.expiresAt).where(sql`${table.revokedAt} is null`),
+    index("sessions_live_user_expires_at_idx")
+      .on(table.userId, table.expiresAt)
+      .where(sql`${table.revokedAt} is null`),
+    index("sessions_created_at_id_idx").on(table.createdAt.desc(), table.id.desc()),
+    index("sessions_redis_unsynced_idx").on(table.id).where(sql`${table.redisSynced} = false`),
+  ],
+);
+
+export type SessionRow = typeof sessions.$inferSelect;
+
+/** Small server-wide values that must be shared by every instance, such as a generated secret. */
+export const appSettings = pgTable("app_settings", {
+  key: text("key").primaryKey(),
+  value: text("value").notNull(),
+  createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+});
