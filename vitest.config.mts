@@ -14,7 +14,7 @@ export default defineConfig({
   test: {
     include: ["tests/**/*.test.ts"],
     globalSetup: ["tests/support/global-setup.ts"],
-    env: { NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "error" },
+    env: { NEXT_TELEMETRY_DISABLED: "1", LOG_LEVEL: "silent" },
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Two cores: one worker per core; the end-to-end files start their own servers.

@@ -23,7 +23,7 @@ function urlWithScheme(schemes: string[]) {
 const environmentSchema = z
   .object({
     NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
-    LOG_LEVEL: z.enum(["debug", "info", "warn", "error"]).default("info"),
+    LOG_LEVEL: z.enum(["debug", "info", "warn", "error", "silent"]).default("info"),
 
     DATABASE_URL: urlWithScheme(["postgres", "postgresql"]),
     PGLITE_DATA_DIR: z.string().trim().min(1).default(".data/pglite"),

@@ -3,13 +3,14 @@
 
 type Level = "debug" | "info" | "warn" | "error";
 
-const levelRank: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
+// "silent" only exists as a setting (tests use it): no line has a rank that high.
+const levelRank: Record<Level | "silent", number> = { debug: 10, info: 20, warn: 30, error: 40, silent: 50 };
 
 // Field names whose values are secrets. They are replaced before a line is written.
 const secretFieldPattern = /pass(word)?|secret|token|cookie|authorization|^sid$/i;
 
-function readLevel(): Level {
-  const configured = process.env.LOG_LEVEL as Level | undefined;
+function readLevel(): Level | "silent" {
+  const configured = process.env.LOG_LEVEL as Level | "silent" | undefined;
   return configured && configured in levelRank ? configured : "info";
 }
 
@@ -56,8 +57,8 @@ export const logger = {
 };
 
 /**
- * Returns a logger call that writes at most once per interval; later calls inside the interval
- * are counted and the count is attached to the next line. Used for errors that repeat on every
+ * Returns a logger call that writes at most once per interval. Later calls inside the interval
+ * are counted, and the count is attached to the next line. Used for errors that repeat on every
  * request while a dependency is down.
  */
 export function throttledLog(level: Level, intervalMs: number) {

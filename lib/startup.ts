@@ -3,7 +3,7 @@ import "server-only";
 import path from "node:path";
 
 import { ensureAuthSecret } from "@/lib/auth/secret";
-import { getDatabaseConnection, type Database } from "@/lib/db/client";
+import { getDatabaseConnection, type Database, type DatabaseConnection } from "@/lib/db/client";
 import { logger } from "@/lib/logger";
 import { processSingleton } from "@/lib/process-singleton";
 import { ensureAdminExists } from "@/lib/users/bootstrap-admin";
@@ -22,17 +22,23 @@ interface StartupState {
 
 const state = () => processSingleton<StartupState>("startup", () => ({}));
 
-async function start(): Promise<StartedApp> {
-  const connection = getDatabaseConnection();
-  const startedAt = Date.now();
-
-  // Migrations and the first admin run under one lock, so instances that start together wait for
-  // the first one instead of racing on CREATE TABLE or creating two admins.
-  const authSecret = await connection.withAdvisoryLock(startupLockKey, async () => {
+/**
+ * Applies migrations, creates the first admin and loads the auth secret under one advisory lock,
+ * so instances that start together wait for the first one instead of racing on CREATE TABLE or
+ * creating two admins. Returns the auth secret.
+ */
+export function prepareDatabase(connection: DatabaseConnection): Promise<string> {
+  return connection.withAdvisoryLock(startupLockKey, async () => {
     await connection.applyMigrations(path.join(process.cwd(), "drizzle"));
     await ensureAdminExists(connection.db);
     return ensureAuthSecret(connection.db);
   });
+}
+
+async function start(): Promise<StartedApp> {
+  const connection = getDatabaseConnection();
+  const startedAt = Date.now();
+  const authSecret = await prepareDatabase(connection);
 
   logger.info("database ready", { database: connection.kind, duration_ms: Date.now() - startedAt });
   return { db: connection.db, authSecret };
@@ -52,7 +58,7 @@ export function ensureStarted(): Promise<StartedApp> {
   return current.pending;
 }
 
-/** The database, migrated and ready. */
+/** Returns the database after migrations and the first admin are in place. */
 export async function getDatabase(): Promise<Database> {
   return (await ensureStarted()).db;
 }

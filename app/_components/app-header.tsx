@@ -14,8 +14,8 @@ export function AppHeader({ current, activePath }: { current: CurrentSession; ac
 
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-6xl items-center justify-between gap-6 px-6 py-3">
-        <div className="flex items-center gap-8">
+      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-6 py-3">
+        <div className="flex flex-wrap items-center gap-x-8 gap-y-2">
           <Link href="/" className="text-base font-semibold tracking-tight text-slate-900">
             Session Console
           </Link>
@@ -36,7 +36,7 @@ export function AppHeader({ current, activePath }: { current: CurrentSession; ac
           </nav>
         </div>
         <div className="flex items-center gap-3 text-sm">
-          <span className="text-slate-600" data-testid="signed-in-as">
+          <span className="break-all text-slate-600" data-testid="signed-in-as">
             {current.user.email}
           </span>
           <span className="rounded-full bg-slate-100 px-2 py-0.5 text-xs font-medium uppercase tracking-wide text-slate-600">

@@ -67,20 +67,22 @@ export function HealthPanel({
 
       <section className="rounded-lg border border-slate-200 bg-white p-5 shadow-sm">
         <h2 className="text-base font-semibold">Checks</h2>
-        <table className="mt-3 w-full text-left text-sm">
-          <thead className="text-xs uppercase tracking-wide text-slate-500">
-            <tr>
-              <th className="pb-2 pr-4 font-medium">Store</th>
-              <th className="pb-2 pr-4 font-medium">Status</th>
-              <th className="pb-2 pr-4 font-medium">Latency</th>
-              <th className="pb-2 font-medium">Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            <CheckRow name="Redis" check={data.checks.redis} />
-            <CheckRow name="PostgreSQL" check={data.checks.database} />
-          </tbody>
-        </table>
+        <div className="mt-3 overflow-x-auto">
+          <table className="w-full min-w-[32rem] text-left text-sm">
+            <thead className="text-xs uppercase tracking-wide text-slate-500">
+              <tr>
+                <th className="pb-2 pr-4 font-medium">Store</th>
+                <th className="pb-2 pr-4 font-medium">Status</th>
+                <th className="pb-2 pr-4 font-medium">Latency</th>
+                <th className="pb-2 font-medium">Error</th>
+              </tr>
+            </thead>
+            <tbody>
+              <CheckRow name="Redis" check={data.checks.redis} />
+              <CheckRow name="PostgreSQL" check={data.checks.database} />
+            </tbody>
+          </table>
+        </div>
       </section>
 
       <RefreshBar

@@ -87,7 +87,7 @@ export function MonitoringPanel({ initialStatistics }: { initialStatistics?: Ses
 
       {statistics.store_anomalies ? <AnomalyReport anomalies={statistics.store_anomalies} /> : null}
 
-      <RefreshBar updatedAt={statistics.generated_at} error={error} refreshing={refreshing} onRefresh={() => void refresh()} />
+      <RefreshBar updatedAt={statistics.generated_at} showUpdatedAt={false} error={error} refreshing={refreshing} onRefresh={() => void refresh()} />
     </div>
   );
 }

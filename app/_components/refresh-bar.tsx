@@ -6,16 +6,19 @@ import { DASHBOARD_REFRESH_MS } from "@/lib/swr/dashboard-options";
 import { LocalTime } from "./local-time";
 
 /**
- * The dashboards' footer line: when the numbers were produced, whether they are stale (the last
- * refresh failed), and a button to refresh now.
+ * Renders the dashboards' footer line: when the numbers were produced, a stale badge when the last
+ * refresh failed, and a button to refresh now.
  */
 export function RefreshBar({
   updatedAt,
+  showUpdatedAt = true,
   error,
   refreshing,
   onRefresh,
 }: {
   updatedAt: string | undefined;
+  /** False where the page already shows the time of the numbers. */
+  showUpdatedAt?: boolean;
   error: ApiError | undefined;
   refreshing: boolean;
   onRefresh: () => void;
@@ -24,7 +27,7 @@ export function RefreshBar({
 
   return (
     <div className="flex flex-wrap items-center gap-3 text-sm text-slate-500">
-      {updatedAt ? (
+      {updatedAt && showUpdatedAt ? (
         <span data-testid="last-refresh">
           Updated <LocalTime iso={updatedAt} />
         </span>

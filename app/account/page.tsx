@@ -44,8 +44,12 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <dd className="mt-1"><LocalTime iso={session.createdAt.toISOString()} withDate /></dd>
           </div>
           <div>
-            <dt className="text-slate-500">Session expires</dt>
+            <dt className="text-slate-500">Ends if you stay inactive until</dt>
             <dd className="mt-1"><LocalTime iso={session.expiresAt.toISOString()} withDate /></dd>
+          </div>
+          <div>
+            <dt className="text-slate-500">Ends at the latest</dt>
+            <dd className="mt-1"><LocalTime iso={session.absoluteExpiresAt.toISOString()} withDate /></dd>
           </div>
         </dl>
       </main>

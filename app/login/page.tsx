@@ -16,9 +16,9 @@ function safeCallbackUrl(value: string | undefined): string {
 export default async function LoginPage({
   searchParams,
 }: {
-  searchParams: Promise<{ callbackUrl?: string; error?: string }>;
+  searchParams: Promise<{ callbackUrl?: string; error?: string; signedOut?: string }>;
 }) {
-  const { callbackUrl, error } = await searchParams;
+  const { callbackUrl, error, signedOut } = await searchParams;
   const current = await getCurrentSession().catch(() => null);
   if (current) {
     redirect(safeCallbackUrl(callbackUrl));
@@ -29,6 +29,11 @@ export default async function LoginPage({
       <div className="w-full max-w-sm">
         <h1 className="text-center text-2xl font-semibold tracking-tight">Session Console</h1>
         <p className="mt-2 text-center text-sm text-slate-500">Sign in to watch and manage sessions.</p>
+        {signedOut ? (
+          <p role="status" data-testid="signed-out" className="mt-6 rounded-md bg-emerald-50 px-3 py-2 text-center text-sm text-emerald-800">
+            You are signed out.
+          </p>
+        ) : null}
         <LoginForm callbackUrl={safeCallbackUrl(callbackUrl)} initialError={error ?? null} />
       </div>
     </main>

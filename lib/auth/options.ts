@@ -68,6 +68,16 @@ async function authorize(
   }
 }
 
+/** True when the session record is live. A store outage counts as live: the cookie is all we can check then. */
+async function isSessionLive(token: string, userId: string): Promise<boolean> {
+  try {
+    return (await getSessionManager().validateSession(token, userId)) !== null;
+  } catch (error) {
+    logger.warn("could not check the session record for /api/auth/session", { user_id: userId, error });
+    return true;
+  }
+}
+
 /** next-auth configuration; async because the secret may come from the database. */
 export async function getAuthOptions(): Promise<NextAuthOptions> {
   const env = getEnv();
@@ -102,8 +112,13 @@ export async function getAuthOptions(): Promise<NextAuthOptions> {
         }
         return token;
       },
-      // Builds the /api/auth/session response, which never contains the session token.
-      session({ session, token }) {
+      // Builds the /api/auth/session response, which never contains the session token. A session
+      // whose record is gone gets an empty response, which next-auth's client reads as signed out.
+      async session({ session, token }) {
+        const live = token.sid && token.sub ? await isSessionLive(token.sid, token.sub) : false;
+        if (!live) {
+          return {} as typeof session;
+        }
         session.user = {
           id: token.sub ?? "",
           email: token.email ?? "",

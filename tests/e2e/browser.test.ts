@@ -152,6 +152,12 @@ describe("dashboards in a browser", () => {
     await expect.poll(() => page.getByTestId("admin-only-notice").isVisible()).toBe(true);
     await page.screenshot({ path: `${SCREENSHOTS}/account-admin-only.png` });
 
+    await page.getByTestId("sign-out").click();
+    await page.waitForURL(/\/login\?signedOut=1/);
+    await expect.poll(() => page.getByTestId("signed-out").isVisible()).toBe(true);
+    await page.goto(`${server.baseUrl}/account`);
+    await page.waitForURL(/\/login\?callbackUrl=%2Faccount/);
+
     expect(problems).toEqual([]);
     await context.close();
   });

@@ -138,6 +138,7 @@ describe("production build in Redis mode", () => {
 
     expect(jar!.get("next-auth.session-token")).toBeUndefined();
     expect((await getJson(`${server.baseUrl}${STATISTICS}`, oldCookies)).status).toBe(401);
+    expect((await getJson(`${server.baseUrl}/api/auth/session`, oldCookies)).body).toEqual({});
   });
 
   it("never returns the session token or its hash", async () => {
