@@ -45,6 +45,8 @@ const environmentSchema = z
     SESSION_IDLE_TIMEOUT_SECONDS: seconds(30 * 60, 60),
     SESSION_INTEGRITY_SCAN_INTERVAL_SECONDS: seconds(300, 10),
 
+    TRUSTED_PROXY_COUNT: z.coerce.number().int().min(1).max(10).default(1),
+
     NEXTAUTH_URL: urlWithScheme(["http", "https"]),
     NEXTAUTH_SECRET: optionalText.refine((value) => value === undefined || value.length >= 32, {
       message: "must be at least 32 characters (try: openssl rand -base64 32)",

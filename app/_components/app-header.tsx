@@ -7,14 +7,21 @@ import { SignOutButton } from "./sign-out-button";
 const adminLinks = [
   { href: "/admin/session-health", label: "Health" },
   { href: "/admin/session-monitoring", label: "Monitoring" },
+  { href: "/admin/sessions", label: "Sessions" },
+  { href: "/admin/audit", label: "Audit" },
+];
+
+const accountLinks = [
+  { href: "/account", label: "Account" },
+  { href: "/account/sessions", label: "My sessions" },
 ];
 
 export function AppHeader({ current, activePath }: { current: CurrentSession; activePath: string }) {
-  const links = current.user.role === "admin" ? [...adminLinks, { href: "/account", label: "Account" }] : [];
+  const links = current.user.role === "admin" ? [...adminLinks, ...accountLinks] : accountLinks;
 
   return (
     <header className="border-b border-slate-200 bg-white">
-      <div className="mx-auto flex max-w-6xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-6 py-3">
+      <div className="mx-auto flex max-w-7xl flex-wrap items-center justify-between gap-x-6 gap-y-2 px-6 py-3">
         <div className="flex flex-wrap items-center gap-x-8 gap-y-2">
           <Link href="/" className="text-base font-semibold tracking-tight text-slate-900">
             Session Console

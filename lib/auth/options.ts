@@ -4,11 +4,13 @@ import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 
+import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { findUserByEmail } from "@/lib/db/queries/users";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { AppError } from "@/lib/errors";
 import { getSessionManager, hashSessionToken } from "@/lib/sessions";
+import { readPlatformCountry } from "@/lib/sessions/country";
 import { getDatabase } from "@/lib/startup";
 
 import { readClientIp, readUserAgent } from "./client-address";
@@ -59,8 +61,19 @@ async function authorize(
       role: user.role,
       ip: readClientIp(headers),
       userAgent: readUserAgent(headers),
+      country: readPlatformCountry(headers),
     });
     logger.info("signed in", { user_id: user.id, session_id: session.id, store: session.store });
+    if (user.role === "admin") {
+      await recordAuditEvent({
+        actorUserId: user.id,
+        actorEmail: user.email,
+        actorIp: readClientIp(headers),
+        action: "admin.sign_in",
+        target: { session_ids: [session.id] },
+        affectedCount: 1,
+      });
+    }
     return { id: user.id, email: user.email, name: user.name, role: user.role, sid: session.token };
   } catch (error) {
     logger.error("sign-in failed: could not create the session", { user_id: user.id, error });
@@ -137,6 +150,16 @@ export async function getAuthOptions(): Promise<NextAuthOptions> {
             "sign_out",
           );
           logger.info("signed out", { user_id: token.sub });
+          if (token.role === "admin") {
+            await recordAuditEvent({
+              actorUserId: token.sub,
+              actorEmail: token.email ?? "",
+              actorIp: null,
+              action: "admin.sign_out",
+              target: { user_ids: [token.sub] },
+              affectedCount: 1,
+            });
+          }
         } catch (error) {
           logger.error("sign-out could not end the session record", { user_id: token.sub, error });
         }

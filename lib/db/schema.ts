@@ -5,6 +5,7 @@ import {
   index,
   inet,
   integer,
+  jsonb,
   pgTable,
   text,
   timestamp,
@@ -63,6 +64,12 @@ export const sessions = pgTable(
     revokedReason: text("revoked_reason"),
     ip: inet("ip"),
     userAgent: text("user_agent"),
+    // Parsed from the user agent at sign-in, so that the list can filter on them with an index.
+    browser: text("browser"),
+    os: text("os"),
+    deviceType: text("device_type"),
+    // ISO 3166-1 alpha-2 code, when the hosting platform or the IP database knows it.
+    country: text("country"),
     // False while this row holds a change that Redis has not received yet (written during a
     // Redis outage). The recovery step replays these rows into Redis before Redis is used again.
     redisSynced: boolean("redis_synced").notNull().default(true),
@@ -73,12 +80,62 @@ export const sessions = pgTable(
     index("sessions_live_user_expires_at_idx")
       .on(table.userId, table.expiresAt)
       .where(sql`${table.revokedAt} is null`),
-    index("sessions_created_at_id_idx").on(table.createdAt.desc(), table.id.desc()),
     index("sessions_redis_unsynced_idx").on(table.id).where(sql`${table.redisSynced} = false`),
+    // The session list is ordered by (created_at, id), newest first. The status, user, browser and
+    // OS filters have indexes in that order, so a page reads about `limit` entries; the IP (GiST)
+    // and email filters find the matching rows by index and sort them.
+    index("sessions_created_at_id_idx").on(table.createdAt.desc(), table.id.desc()),
+    index("sessions_live_created_at_id_idx")
+      .on(table.createdAt.desc(), table.id.desc())
+      .where(sql`${table.revokedAt} is null`),
+    index("sessions_revoked_created_at_id_idx")
+      .on(table.createdAt.desc(), table.id.desc())
+      .where(sql`${table.revokedAt} is not null`),
+    index("sessions_user_created_at_id_idx").on(table.userId, table.createdAt.desc(), table.id.desc()),
+    index("sessions_browser_created_at_id_idx").on(table.browser, table.createdAt.desc(), table.id.desc()),
+    index("sessions_os_created_at_id_idx").on(table.os, table.createdAt.desc(), table.id.desc()),
+    // GiST with inet_ops serves "ip <<= network" for the IP and CIDR filter.
+    index("sessions_ip_gist_idx").using("gist", table.ip.op("inet_ops")),
   ],
 );
 
 export type SessionRow = typeof sessions.$inferSelect;
+
+export const auditActions = [
+  "admin.sign_in",
+  "admin.sign_out",
+  "session.sign_out",
+  "user.sign_out_all",
+  "sessions.sign_out_others",
+  "sessions.sign_out_filter",
+  "account.sign_out_session",
+  "account.sign_out_others",
+] as const;
+export type AuditAction = (typeof auditActions)[number];
+
+/** Who did what to which sessions; written for every sign-out action and every admin sign-in and sign-out. */
+export const auditEvents = pgTable(
+  "audit_events",
+  {
+    id: uuid("id").primaryKey(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+    actorUserId: uuid("actor_user_id").references(() => users.id, { onDelete: "set null" }),
+    // Kept as written, so the entry stays readable after the account is deleted or renamed.
+    actorEmail: text("actor_email").notNull(),
+    action: text("action", { enum: auditActions }).notNull(),
+    // Session ids, user ids and the filter the action applied to.
+    target: jsonb("target").$type<Record<string, unknown>>().notNull().default({}),
+    affectedCount: integer("affected_count").notNull().default(0),
+    actorIp: inet("actor_ip"),
+  },
+  (table) => [
+    index("audit_events_created_at_id_idx").on(table.createdAt.desc(), table.id.desc()),
+    index("audit_events_action_created_at_id_idx").on(table.action, table.createdAt.desc(), table.id.desc()),
+    index("audit_events_actor_created_at_id_idx").on(table.actorEmail, table.createdAt.desc(), table.id.desc()),
+  ],
+);
+
+export type AuditEvent = typeof auditEvents.$inferSelect;
 
 /** Small server-wide values that must be shared by every instance, such as a generated secret. */
 export const appSettings = pgTable("app_settings", {

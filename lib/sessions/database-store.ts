@@ -14,6 +14,7 @@ import type {
   StoreCheck,
   ValidatedSession,
 } from "./types";
+import { parseUserAgent } from "./user-agent";
 
 /** A row written while Redis was unavailable, to be replayed into Redis. */
 export interface UnsyncedSession extends SessionTimes {
@@ -48,6 +49,11 @@ export class DatabaseSessionStore implements SessionStore {
 
   constructor(private readonly getDb: () => Promise<Database>) {}
 
+  /** The database behind this store, for queries that span sessions and users (lists, bulk updates). */
+  database(): Promise<Database> {
+    return this.getDb();
+  }
+
   async create(session: NewSession, times?: SessionTimes, options: WriteOptions = {}): Promise<SessionTimes> {
     const db = await this.getDb();
     const maxAge = sql`make_interval(secs => ${session.maxAgeSeconds})`;
@@ -66,6 +72,8 @@ export class DatabaseSessionStore implements SessionStore {
         expiresAt: times?.expiresAt ?? sql`now() + least(${maxAge}, ${idle})`,
         ip: session.ip,
         userAgent: session.userAgent,
+        ...userAgentColumns(session.userAgent),
+        country: session.country ?? null,
         redisSynced: options.redisSynced ?? true,
       })
       .returning(timesColumns);
@@ -122,6 +130,19 @@ export class DatabaseSessionStore implements SessionStore {
   }
 
   async revoke(target: SessionTarget, reason: string, options: WriteOptions = {}): Promise<boolean> {
+    const { updated, liveInCopy } = await this.revokeRow(target, reason, options);
+    return updated && liveInCopy;
+  }
+
+  /**
+   * Marks a session revoked. `updated` is false when it was already revoked, so of two concurrent
+   * revokes exactly one sees true; `liveInCopy` tells whether this row had not expired.
+   */
+  async revokeRow(
+    target: SessionTarget,
+    reason: string,
+    options: WriteOptions = {},
+  ): Promise<{ updated: boolean; liveInCopy: boolean }> {
     const db = await this.getDb();
     const ended = await db
       .update(sessions)
@@ -132,7 +153,7 @@ export class DatabaseSessionStore implements SessionStore {
       })
       .where(and(eq(sessions.tokenHash, target.tokenHash), isNull(sessions.revokedAt)))
       .returning({ live: sql<boolean>`${sessions.expiresAt} > now()` });
-    return ended.some((row) => row.live);
+    return { updated: ended.length > 0, liveInCopy: ended.some((row) => row.live) };
   }
 
   async countSessions(): Promise<SessionCounts> {
@@ -236,6 +257,11 @@ export class DatabaseSessionStore implements SessionStore {
       .orderBy(asc(sessions.id))
       .limit(limit);
   }
+}
+
+function userAgentColumns(userAgent: string | null) {
+  const parsed = parseUserAgent(userAgent);
+  return { browser: parsed.browser, os: parsed.os, deviceType: parsed.deviceType };
 }
 
 function pickTimes(row: SessionTimes): SessionTimes {

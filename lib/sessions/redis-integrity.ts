@@ -1,13 +1,13 @@
 import type Redis from "ioredis";
 
 import { SHARD_COUNT, type RedisKeyLayout } from "./redis-keys";
+import { parseSessionRecord } from "./redis-scripts";
 import type { StoreAnomalies } from "./types";
 
 // The integrity check walks the session keys with SCAN in bounded batches. The counts come from
 // the indexes, not from this walk. It finds what the indexes cannot show: values written by
 // something else, TTLs removed by hand, and records deleted without their index entries.
 const scanBatchSize = 1000;
-const recordPattern = /^v1\|[^|]+\|[^|]+\|\d+\|\d+\|\d+\|\d+$/;
 
 export type AnomalyKind = "unreadable" | "wrong_type" | "no_ttl" | "orphan";
 
@@ -103,7 +103,7 @@ async function inspectRecordKeys(
     if (typeof value !== "string") {
       return;
     }
-    if (!recordPattern.test(value)) {
+    if (!parseSessionRecord(value)) {
       report.anomalies.unreadable_values += 1;
       // A value that is not a record replaces the no-TTL finding: the counts leave it out either way.
       if (score !== null) report.indexedAnomalies.set(indexKey, { kind: "unreadable", score });

@@ -174,6 +174,36 @@ if #stale_users > 0 then redis.call('ZREM', KEYS[2], unpack(stale_users)) end
 return {removed, #members}
 `;
 
+export interface SessionRecord {
+  userId: string;
+  role: string;
+  createdAt: number;
+  absoluteExpiresAt: number;
+  idleTimeoutSeconds: number;
+  lastSeenAt: number;
+  /** min(absolute expiry, last seen + idle timeout), epoch ms. */
+  expiresAt: number;
+}
+
+const recordFormat = /^v1\|([^|]+)\|([^|]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)$/;
+
+/** Parses a session record value (format above); null when it is not one. */
+export function parseSessionRecord(value: string): SessionRecord | null {
+  const match = recordFormat.exec(value);
+  if (!match) return null;
+
+  const [, userId, role, createdAt, absoluteExpiresAt, idleTimeoutSeconds, lastSeenAt] = match;
+  const record = {
+    userId,
+    role,
+    createdAt: Number(createdAt),
+    absoluteExpiresAt: Number(absoluteExpiresAt),
+    idleTimeoutSeconds: Number(idleTimeoutSeconds),
+    lastSeenAt: Number(lastSeenAt),
+  };
+  return { ...record, expiresAt: Math.min(record.absoluteExpiresAt, record.lastSeenAt + record.idleTimeoutSeconds * 1000) };
+}
+
 type ScriptResult = Array<string | number>;
 
 interface SessionScriptCommands {

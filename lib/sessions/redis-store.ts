@@ -8,7 +8,13 @@ import { describeError } from "@/lib/util/describe-error";
 
 import { checkRedisIntegrity, pendingIntegrityReport, type IntegrityReport } from "./redis-integrity";
 import { RedisKeyLayout, SHARD_COUNT } from "./redis-keys";
-import { withSessionScripts, type SessionScriptClient, type SessionScriptPipeline } from "./redis-scripts";
+import {
+  parseSessionRecord,
+  withSessionScripts,
+  type SessionRecord,
+  type SessionScriptClient,
+  type SessionScriptPipeline,
+} from "./redis-scripts";
 import type {
   NewSession,
   SessionCounts,
@@ -116,6 +122,40 @@ export class RedisSessionStore implements SessionStore {
   async revoke(target: SessionTarget): Promise<boolean> {
     const keys = this.layout.sessionKeys(target.tokenHash, target.userId);
     return (await this.redis.sessionRevoke(...keys, target.tokenHash, target.userId)) === 1;
+  }
+
+  /** Ends many sessions in one pipelined round trip; returns, per target, whether a record was deleted. */
+  async revokeMany(targets: SessionTarget[]): Promise<boolean[]> {
+    if (targets.length === 0) return [];
+
+    const pipeline = this.redis.pipeline() as SessionScriptPipeline;
+    for (const target of targets) {
+      pipeline.sessionRevoke(...this.layout.sessionKeys(target.tokenHash, target.userId), target.tokenHash, target.userId);
+    }
+    return ((await pipeline.exec()) ?? []).map(([error, deleted]) => {
+      if (error) throw error;
+      return Number(deleted) === 1;
+    });
+  }
+
+  /**
+   * Reads the current times of many sessions in one pipelined round trip, for lists that come from
+   * PostgreSQL. A missing or unreadable record maps to null: the session no longer validates.
+   */
+  async readRecords(targets: SessionTarget[]): Promise<Map<string, SessionRecord | null>> {
+    const records = new Map<string, SessionRecord | null>();
+    if (targets.length === 0) return records;
+
+    const pipeline = this.redis.pipeline();
+    for (const target of targets) {
+      pipeline.get(this.layout.sessionKeys(target.tokenHash, target.userId)[0]);
+    }
+    const replies = (await pipeline.exec()) ?? [];
+    targets.forEach((target, index) => {
+      const value = replies[index]?.[1];
+      records.set(target.tokenHash, typeof value === "string" ? parseSessionRecord(value) : null);
+    });
+    return records;
   }
 
   /** Counts every shard in one pipelined round trip, then leaves out what the integrity check flagged. */

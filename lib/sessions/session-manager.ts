@@ -48,6 +48,7 @@ export interface NewSessionInput {
   role: UserRole;
   ip: string | null;
   userAgent: string | null;
+  country?: string | null;
   maxAgeSeconds?: number;
   idleTimeoutSeconds?: number;
 }
@@ -98,6 +99,7 @@ export class SessionManager {
       role: input.role,
       ip: input.ip,
       userAgent: input.userAgent,
+      country: input.country ?? null,
       maxAgeSeconds: input.maxAgeSeconds ?? this.options.maxAgeSeconds,
       idleTimeoutSeconds: input.idleTimeoutSeconds ?? this.options.idleTimeoutSeconds,
     };
@@ -175,8 +177,10 @@ export class SessionManager {
 
     const removed = await this.tryRedis("revoke", (store) => store.revoke(target));
     try {
-      const ended = await this.database.revoke(target, reason, { redisSynced: removed.ok });
-      return (removed.ok && removed.value) || ended;
+      // The conditional UPDATE decides which of two concurrent revokes ended the session. The
+      // copy may trail Redis by a touch, so a record Redis just deleted also counts as live.
+      const row = await this.database.revokeRow(target, reason, { redisSynced: removed.ok });
+      return row.updated && ((removed.ok && removed.value) || row.liveInCopy);
     } catch (error) {
       if (!removed.ok) {
         throw new StoreUnavailableError(`neither Redis nor PostgreSQL could revoke the session: ${describeError(error)}`);

@@ -19,6 +19,8 @@ export interface NewSession {
   role: UserRole;
   ip: string | null;
   userAgent: string | null;
+  /** ISO 3166-1 alpha-2 code, when known. */
+  country?: string | null;
   maxAgeSeconds: number;
   idleTimeoutSeconds: number;
 }

@@ -4,22 +4,12 @@ import type Redis from "ioredis";
 import { chromium, type Browser, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
+import { CHROMIUM_FLAGS, CHROMIUM_PATH, collectProblems } from "../support/browser";
 import { ADMIN, startConsoleServer, type ConsoleServer } from "../support/console-server";
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { signIn, signOut } from "../support/http";
 import { connectTestRedis, deleteKeysWithPrefix, REDIS_URL, uniquePrefix } from "../support/redis";
 
-// Debian's chromium, never a downloaded browser. The flags keep it off the network.
-const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const CHROMIUM_FLAGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 const SCREENSHOTS = "test-results/screenshots";
 
 let database: TestDatabase;
@@ -34,7 +24,7 @@ beforeAll(async () => {
   redis = await connectTestRedis();
   prefix = uniquePrefix();
   server = await startConsoleServer({ DATABASE_URL: database.url, REDIS_URL, REDIS_KEY_PREFIX: prefix });
-  browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_FLAGS, headless: true });
+  browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_FLAGS, headless: true });
 });
 
 afterAll(async () => {
@@ -44,16 +34,6 @@ afterAll(async () => {
   redis?.disconnect();
   await database?.drop();
 });
-
-/** Console errors, warnings (React reports hydration mismatches as errors) and page errors. */
-function collectProblems(page: Page): string[] {
-  const problems: string[] = [];
-  page.on("console", (message) => {
-    if (message.type() === "error" || message.type() === "warning") problems.push(`${message.type()}: ${message.text()}`);
-  });
-  page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
-  return problems;
-}
 
 async function activeSessions(page: Page): Promise<number> {
   return Number((await page.getByTestId("active-sessions").innerText()).replace(/[^\d]/g, ""));

@@ -29,7 +29,7 @@ export default async function SessionHealthPage() {
   return (
     <>
       <AppHeader current={current} activePath={path} />
-      <main className="mx-auto max-w-6xl space-y-6 px-6 py-8">
+      <main className="mx-auto max-w-7xl space-y-6 px-6 py-8">
         <PageTitle title="Session health" subtitle="Whether the session stores respond, and how fast." />
         <HealthPanel initialHealth={health} initialStatistics={statistics} />
       </main>

@@ -25,7 +25,7 @@ export default async function SessionMonitoringPage() {
   return (
     <>
       <AppHeader current={current} activePath={path} />
-      <main className="mx-auto max-w-6xl space-y-6 px-6 py-8">
+      <main className="mx-auto max-w-7xl space-y-6 px-6 py-8">
         <PageTitle title="Session monitoring" subtitle="How many sessions are live, and how many users they belong to." />
         <MonitoringPanel initialStatistics={statistics} />
       </main>

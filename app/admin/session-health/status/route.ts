@@ -1,4 +1,4 @@
-import { withAdmin } from "@/lib/auth/admin-route";
+import { withAdmin } from "@/lib/auth/route-guard";
 import { noStoreHeaders } from "@/lib/errors";
 import { getSessionHealth, getSessionManager } from "@/lib/sessions";
 

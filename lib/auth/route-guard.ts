@@ -1,0 +1,61 @@
+import "server-only";
+
+import { AppError, errorResponse } from "@/lib/errors";
+import { logger } from "@/lib/logger";
+
+import { getCurrentSession, type CurrentSession } from "./current-session";
+import { isCrossSiteRequest } from "./same-origin";
+
+export interface GuardedContext<Params> {
+  current: CurrentSession;
+  params: Params;
+}
+
+type Handler<Params> = (request: Request, context: GuardedContext<Params>) => Promise<Response>;
+type NextContext<Params> = { params: Promise<Params> };
+
+interface GuardOptions {
+  role: "admin" | "any";
+  /** Changes state: cross-site requests are rejected before anything else (CSRF). */
+  mutation?: boolean;
+}
+
+/**
+ * Wraps a route handler: rejects cross-site mutations (403), then answers 401 without a live
+ * session and 403 without the role, then runs the handler. Any error becomes the shared JSON
+ * error shape; unknown errors are logged and returned as a generic 500.
+ */
+function guard<Params>(options: GuardOptions, handler: Handler<Params>) {
+  return async (request: Request, context: NextContext<Params>): Promise<Response> => {
+    try {
+      if (options.mutation && isCrossSiteRequest(request)) {
+        return errorResponse(new AppError("forbidden", "Cross-site requests may not change sessions."));
+      }
+
+      const current = await getCurrentSession();
+      if (!current) {
+        return errorResponse(new AppError("unauthorized", "Sign in to use this endpoint."));
+      }
+
+      if (options.role === "admin" && current.user.role !== "admin") {
+        return errorResponse(new AppError("forbidden", "This endpoint is for admins only."));
+      }
+
+      return await handler(request, { current, params: await context.params });
+    } catch (error) {
+      if (AppError.is(error)) {
+        return errorResponse(error);
+      }
+      logger.error("route handler failed", { method: request.method, path: new URL(request.url).pathname, error });
+      return errorResponse(new AppError("internal", "Internal error. The server log has the details."));
+    }
+  };
+}
+
+export function withAdmin<Params = Record<string, never>>(handler: Handler<Params>, options: { mutation?: boolean } = {}) {
+  return guard({ role: "admin", ...options }, handler);
+}
+
+export function withSignedIn<Params = Record<string, never>>(handler: Handler<Params>, options: { mutation?: boolean } = {}) {
+  return guard({ role: "any", ...options }, handler);
+}
