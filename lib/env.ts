@@ -31,6 +31,11 @@ const environmentSchema = z
     DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(100).default(10),
 
     REDIS_URL: urlWithScheme(["redis", "rediss"]),
+    // Comma-separated host:port (or redis:// URL) entries of Redis Cluster nodes; any few will do.
+    REDIS_CLUSTER_NODES: optionalText.refine(
+      (value) => value === undefined || value.split(",").every((entry) => /^(rediss?:\/\/)?[^,\s]+:\d+$/.test(entry.trim())),
+      { message: "must be comma-separated host:port entries, e.g. 10.0.0.1:7000,10.0.0.2:7000" },
+    ),
     REDIS_KEY_PREFIX: z
       .string()
       .trim()
@@ -41,9 +46,11 @@ const environmentSchema = z
     REDIS_RETRY_INTERVAL_MS: milliseconds(2000, 100, 600_000),
 
     SESSION_BACKEND: z.enum(["auto", "redis", "database"]).default("auto"),
-    SESSION_MAX_AGE_SECONDS: seconds(8 * 60 * 60, 60),
-    SESSION_IDLE_TIMEOUT_SECONDS: seconds(30 * 60, 60),
-    SESSION_INTEGRITY_SCAN_INTERVAL_SECONDS: seconds(300, 10),
+    // The Redis record has room for up to about 900 days of age and 19 days of idle timeout.
+    SESSION_MAX_AGE_SECONDS: seconds(8 * 60 * 60, 60).pipe(z.number().max(77_760_000, "must be at most 77760000 (900 days)")),
+    SESSION_IDLE_TIMEOUT_SECONDS: seconds(30 * 60, 60).pipe(z.number().max(1_679_615, "must be at most 1679615 (19 days)")),
+    // 0 turns the background keyspace check off.
+    SESSION_INTEGRITY_SCAN_INTERVAL_SECONDS: seconds(3600, 0),
 
     TRUSTED_PROXY_COUNT: z.coerce.number().int().min(1).max(10).default(1),
 
@@ -52,17 +59,27 @@ const environmentSchema = z
       message: "must be at least 32 characters (try: openssl rand -base64 32)",
     }),
 
+    CRON_SECRET: optionalText.refine((value) => value === undefined || value.length >= 16, {
+      message: "must be at least 16 characters",
+    }),
+    // The in-process minute timer that records the history under `next start`; serverless
+    // deployments use the cron route instead.
+    HISTORY_TIMER: z.enum(["on", "off"]).default("on"),
+    METRICS_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
+      message: "must be at least 16 characters",
+    }),
+
     ADMIN_EMAIL: optionalText.pipe(z.email({ message: "must be an email address" }).optional()),
     ADMIN_PASSWORD: optionalText.refine((value) => value === undefined || value.length >= 8, {
       message: "must be at least 8 characters",
     }),
   })
   .superRefine((values, context) => {
-    if (values.SESSION_BACKEND === "redis" && !values.REDIS_URL) {
+    if (values.SESSION_BACKEND === "redis" && !values.REDIS_URL && !values.REDIS_CLUSTER_NODES) {
       context.addIssue({
         code: "custom",
         path: ["REDIS_URL"],
-        message: "is required when SESSION_BACKEND=redis",
+        message: "or REDIS_CLUSTER_NODES is required when SESSION_BACKEND=redis",
       });
     }
     if (Boolean(values.ADMIN_EMAIL) !== Boolean(values.ADMIN_PASSWORD)) {
@@ -108,7 +125,7 @@ export function getEnv(): Environment {
 /** The store that holds sessions when both are healthy. */
 export function getConfiguredSessionStore(env: Environment = getEnv()): "redis" | "database" {
   if (env.SESSION_BACKEND === "auto") {
-    return env.REDIS_URL ? "redis" : "database";
+    return env.REDIS_URL || env.REDIS_CLUSTER_NODES ? "redis" : "database";
   }
   return env.SESSION_BACKEND;
 }

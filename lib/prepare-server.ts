@@ -1,4 +1,5 @@
 import { getEnv } from "@/lib/env";
+import { startHistoryTimer } from "@/lib/history/history-timer";
 import { logger } from "@/lib/logger";
 import { getSessionManager } from "@/lib/sessions";
 import { ensureStarted } from "@/lib/startup";
@@ -17,6 +18,8 @@ export async function prepareServer(): Promise<void> {
   } catch (error) {
     logger.error("database not ready at start-up; requests will retry", { error: describeError(error) });
   }
+
+  startHistoryTimer();
 
   const manager = getSessionManager();
   const redisReady = await manager.isRedisUsable();

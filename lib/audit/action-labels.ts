@@ -2,6 +2,10 @@ import type { AuditAction } from "@/lib/db/schema";
 
 /** The console label of each audit action. */
 export const auditActionLabels: Record<AuditAction, string> = {
+  "auth.lockout": "Sign-ins locked after failures",
+  "account.password_change": "User changed own password",
+  "user.role_change": "Changed a user's role",
+  "redis.repair_index": "Repaired the Redis session index",
   "admin.sign_in": "Admin signed in",
   "admin.sign_out": "Admin signed out",
   "session.sign_out": "Signed out a session",

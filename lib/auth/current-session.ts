@@ -1,6 +1,5 @@
 import "server-only";
 
-import { decode } from "next-auth/jwt";
 import { cookies } from "next/headers";
 import { cache } from "react";
 
@@ -8,6 +7,7 @@ import type { UserRole } from "@/lib/db/schema";
 import { getSessionManager } from "@/lib/sessions";
 import type { ValidatedSession } from "@/lib/sessions/types";
 
+import { decodeSessionCookie } from "./decode-session-cookie";
 import { getAuthSecret } from "./secret";
 
 // next-auth v4 uses the __Secure- name when the site is served over HTTPS.
@@ -30,13 +30,7 @@ export const getCurrentSession = cache(async (): Promise<CurrentSession | null> 
     return null;
   }
 
-  let token;
-  try {
-    token = await decode({ token: raw, secret: await getAuthSecret() });
-  } catch {
-    // Tampered, expired, or encrypted with another secret.
-    return null;
-  }
+  const token = await decodeSessionCookie(raw, await getAuthSecret());
   if (!token?.sid || !token.sub) {
     return null;
   }

@@ -14,6 +14,7 @@ import { readPlatformCountry } from "@/lib/sessions/country";
 import { getDatabase } from "@/lib/startup";
 
 import { readClientIp, readUserAgent } from "./client-address";
+import { clearAccountFailures, isSignInLocked, recordSignInFailure, SIGN_IN_LIMITS } from "./sign-in-limiter";
 import { verifyAgainstDummyHash, verifyPassword } from "./password";
 import { getAuthSecret } from "./secret";
 
@@ -38,6 +39,16 @@ async function authorize(
     return null;
   }
 
+  const headers = request.headers ?? {};
+  const manager = getSessionManager();
+  const subject = { email: parsed.data.email, ip: readClientIp(headers) };
+  if (await isSignInLocked(manager, subject)) {
+    // The same work and the same answer as a wrong password, so a lockout reveals nothing.
+    await verifyAgainstDummyHash(parsed.data.password);
+    logger.info("sign-in rejected", { reason: "too many failed sign-ins", ip: subject.ip });
+    return null;
+  }
+
   let user;
   try {
     user = await findUserByEmail(await getDatabase(), parsed.data.email);
@@ -50,13 +61,14 @@ async function authorize(
     ? await verifyPassword(parsed.data.password, user.passwordHash)
     : await verifyAgainstDummyHash(parsed.data.password);
   if (!user || !passwordMatches) {
-    logger.info("sign-in rejected", { reason: "wrong email or password" });
+    logger.info("sign-in rejected", { reason: "wrong email or password", ip: subject.ip });
+    await recordLockout(await recordSignInFailure(manager, subject), subject, user?.id ?? null);
     return null;
   }
+  await clearAccountFailures(manager, subject.email);
 
-  const headers = request.headers ?? {};
   try {
-    const session = await getSessionManager().createSession({
+    const session = await manager.createSession({
       userId: user.id,
       role: user.role,
       ip: readClientIp(headers),
@@ -89,6 +101,20 @@ async function isSessionLive(token: string, userId: string): Promise<boolean> {
     logger.warn("could not check the session record for /api/auth/session", { user_id: userId, error });
     return true;
   }
+}
+
+/** Logs and audits the counters that have just reached their limit, once per window. */
+async function recordLockout(counters: string[], subject: { email: string; ip: string | null }, userId: string | null) {
+  if (counters.length === 0) return;
+  logger.warn("sign-ins locked after repeated failures", { counters, ip: subject.ip, user_id: userId });
+  await recordAuditEvent({
+    actorUserId: userId,
+    actorEmail: subject.email.trim().toLowerCase().slice(0, 254),
+    actorIp: subject.ip,
+    action: "auth.lockout",
+    target: { counters, window_seconds: SIGN_IN_LIMITS.windowSeconds },
+    affectedCount: 0,
+  });
 }
 
 /** next-auth configuration; async because the secret may come from the database. */

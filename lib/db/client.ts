@@ -4,6 +4,7 @@ import { mkdirSync } from "node:fs";
 import path from "node:path";
 
 import { PGlite } from "@electric-sql/pglite";
+import { pg_trgm } from "@electric-sql/pglite/contrib/pg_trgm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
 import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
@@ -72,7 +73,8 @@ export function openPglite(dataDir: string): DatabaseConnection {
     lockPgliteDirectory(location);
   }
 
-  const client = new PGlite(location);
+  // pg_trgm serves the email substring search; PostgreSQL servers have it as a contrib module.
+  const client = new PGlite(location, { extensions: { pg_trgm } });
   let lockQueue: Promise<void> = Promise.resolve();
 
   const db = drizzlePglite({ client, schema });

@@ -1,5 +1,6 @@
 import { sql } from "drizzle-orm";
 import {
+  bigint,
   boolean,
   check,
   index,
@@ -7,6 +8,8 @@ import {
   integer,
   jsonb,
   pgTable,
+  primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -94,6 +97,8 @@ export const sessions = pgTable(
     index("sessions_user_created_at_id_idx").on(table.userId, table.createdAt.desc(), table.id.desc()),
     index("sessions_browser_created_at_id_idx").on(table.browser, table.createdAt.desc(), table.id.desc()),
     index("sessions_os_created_at_id_idx").on(table.os, table.createdAt.desc(), table.id.desc()),
+    // The history derives sign-outs and revocations per minute from revoked_at.
+    index("sessions_revoked_at_idx").on(table.revokedAt).where(sql`${table.revokedAt} is not null`),
     // GiST with inet_ops serves "ip <<= network" for the IP and CIDR filter.
     index("sessions_ip_gist_idx").using("gist", table.ip.op("inet_ops")),
   ],
@@ -101,7 +106,126 @@ export const sessions = pgTable(
 
 export type SessionRow = typeof sessions.$inferSelect;
 
+/*
+ * Counters that keep the statistics constant-time, maintained by statement-level triggers on
+ * `sessions` (migration 0002). Rows are spread over a few slots so concurrent writers rarely wait
+ * on one row; readers sum the slots.
+ *
+ * active sessions = sum of minute buckets from the next minute on
+ *                 + sum of second buckets from the next second to the end of this minute
+ *                 + live sessions expiring within the current second (an index range)
+ * expired         = total - revoked - active
+ * active users    = the same over user_expiry, each user's latest live expiry
+ *
+ * So a count reads at most one row per minute of session lifetime, sixty per minute, and the
+ * sessions of one second, whatever the number of sessions.
+ */
+export const sessionCounters = pgTable("session_counters", {
+  slot: smallint("slot").primaryKey(),
+  total: bigint("total", { mode: "number" }).notNull().default(0),
+  revoked: bigint("revoked", { mode: "number" }).notNull().default(0),
+});
+
+/** Unrevoked sessions by the minute their expiry falls in. Past minutes are pruned. */
+export const sessionExpiryBuckets = pgTable(
+  "session_expiry_buckets",
+  {
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    slot: smallint("slot").notNull(),
+    sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.bucket, table.slot] })],
+);
+
+/** Unrevoked sessions by the second their expiry falls in. Past seconds are pruned. */
+export const sessionExpirySeconds = pgTable(
+  "session_expiry_seconds",
+  {
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    slot: smallint("slot").notNull(),
+    sessions: bigint("sessions", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.bucket, table.slot] })],
+);
+
+/** Each user's latest expiry among their unrevoked sessions. */
+export const userExpiry = pgTable(
+  "user_expiry",
+  {
+    userId: uuid("user_id").primaryKey(),
+    maxExpiresAt: timestamp("max_expires_at", { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (table) => [index("user_expiry_max_expires_at_idx").on(table.maxExpiresAt)],
+);
+
+/** Users by the minute their latest expiry falls in. */
+export const userExpiryBuckets = pgTable(
+  "user_expiry_buckets",
+  {
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    slot: smallint("slot").notNull(),
+    users: bigint("users", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.bucket, table.slot] })],
+);
+
+/** Users by the second their latest expiry falls in. */
+export const userExpirySeconds = pgTable(
+  "user_expiry_seconds",
+  {
+    bucket: timestamp("bucket", { withTimezone: true }).notNull(),
+    slot: smallint("slot").notNull(),
+    users: bigint("users", { mode: "number" }).notNull().default(0),
+  },
+  (table) => [primaryKey({ columns: [table.bucket, table.slot] })],
+);
+
+/**
+ * Session events per minute, derived from the sessions table once the minute is over: sign-ins
+ * by created_at, sign-outs and revocations by revoked_at and its reason, expirations by the
+ * expires_at of sessions never revoked. Kept 30 days; the hourly table keeps the rest.
+ */
+export const sessionEventsMinutely = pgTable("session_events_minutely", {
+  minute: timestamp("minute", { withTimezone: true }).primaryKey(),
+  signIns: integer("sign_ins").notNull(),
+  signOuts: integer("sign_outs").notNull(),
+  revocations: integer("revocations").notNull(),
+  expirations: integer("expirations").notNull(),
+});
+
+/** The active-session count, sampled once a minute; the first sample of a minute wins. */
+export const sessionSamplesMinutely = pgTable("session_samples_minutely", {
+  minute: timestamp("minute", { withTimezone: true }).primaryKey(),
+  activeSessions: integer("active_sessions").notNull(),
+  activeUsers: integer("active_users").notNull(),
+  sampledAt: timestamp("sampled_at", { withTimezone: true, precision: 3 }).notNull(),
+});
+
+/** Hourly totals of the two minute tables, kept after the minute rows are pruned. */
+export const sessionHistoryHourly = pgTable("session_history_hourly", {
+  hour: timestamp("hour", { withTimezone: true }).primaryKey(),
+  signIns: integer("sign_ins").notNull(),
+  signOuts: integer("sign_outs").notNull(),
+  revocations: integer("revocations").notNull(),
+  expirations: integer("expirations").notNull(),
+  activeSessionsAvg: integer("active_sessions_avg"),
+  activeSessionsMax: integer("active_sessions_max"),
+  activeUsersMax: integer("active_users_max"),
+});
+
+/** Failed sign-ins per account and per IP in the current window, when Redis cannot count them. */
+export const signInFailures = pgTable("sign_in_failures", {
+  // "account:<hash of the email>" or "ip:<address>".
+  key: text("key").primaryKey(),
+  windowStartedAt: timestamp("window_started_at", { withTimezone: true, precision: 3 }).notNull(),
+  failures: integer("failures").notNull(),
+});
+
 export const auditActions = [
+  "auth.lockout",
+  "account.password_change",
+  "user.role_change",
+  "redis.repair_index",
   "admin.sign_in",
   "admin.sign_out",
   "session.sign_out",

@@ -17,6 +17,12 @@ export interface AvailabilityOptions {
    * must be retried later.
    */
   replay: () => Promise<{ complete: boolean }>;
+  /**
+   * Checks, while Redis is up, that it still holds what was written to it; a rejection puts it down
+   * so that the next use rebuilds it. Runs in the background every `verifyIntervalMs`.
+   */
+  verify?: () => Promise<void>;
+  verifyIntervalMs?: number;
   retryIntervalMs: number;
   now?: () => number;
 }
@@ -38,6 +44,8 @@ export class RedisAvailability {
   private recovery: Promise<boolean> | null = null;
   private replayPending = false;
   private everUp = false;
+  private nextVerifyAt = 0;
+  private verifying = false;
   private readonly now: () => number;
 
   constructor(private readonly options: AvailabilityOptions) {
@@ -53,6 +61,7 @@ export class RedisAvailability {
       if (this.replayPending && this.now() >= this.nextProbeAt) {
         void this.retryReplay();
       }
+      this.verifyInBackground();
       return true;
     }
 
@@ -109,6 +118,7 @@ export class RedisAvailability {
     }
 
     const wasDownSince = this.downSince;
+    this.nextVerifyAt = this.now() + (this.options.verifyIntervalMs ?? 30_000);
     this.state = "up";
     this.everUp = true;
     this.downSince = null;
@@ -121,6 +131,19 @@ export class RedisAvailability {
       logger.warn("redis is back but PostgreSQL could not be read; replaying outage changes later");
     }
     return true;
+  }
+
+  private verifyInBackground(): void {
+    const verify = this.options.verify;
+    if (!verify || this.verifying || this.now() < this.nextVerifyAt) return;
+
+    this.verifying = true;
+    this.nextVerifyAt = this.now() + (this.options.verifyIntervalMs ?? 30_000);
+    verify()
+      .catch((error: unknown) => this.reportFailure(error))
+      .finally(() => {
+        this.verifying = false;
+      });
   }
 
   private async retryReplay(): Promise<void> {

@@ -1,9 +1,21 @@
 import "server-only";
 
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql, type SQL } from "drizzle-orm";
 
 import type { Database } from "@/lib/db/client";
-import { sessions, users, type UserRole } from "@/lib/db/schema";
+import {
+  sessionCounters,
+  sessionExpiryBuckets,
+  sessionExpirySeconds,
+  sessions,
+  userExpiry,
+  userExpiryBuckets,
+  userExpirySeconds,
+  users,
+  type UserRole,
+} from "@/lib/db/schema";
+import { logger } from "@/lib/logger";
+import { describeError } from "@/lib/util/describe-error";
 
 import type {
   NewSession,
@@ -47,7 +59,22 @@ const timesColumns = {
 export class DatabaseSessionStore implements SessionStore {
   readonly kind = "database" as const;
 
-  constructor(private readonly getDb: () => Promise<Database>) {}
+  constructor(
+    private readonly getDb: () => Promise<Database>,
+    private readonly options: { pruneBuckets?: boolean } = {},
+  ) {}
+
+  private readonly preparedByDb = new WeakMap<Database, ReturnType<typeof prepareStatements>>();
+
+  /** Prepared statements of the hot paths: parsed and planned once per connection, not per call. */
+  private prepared(db: Database) {
+    let statements = this.preparedByDb.get(db);
+    if (!statements) {
+      statements = prepareStatements(db);
+      this.preparedByDb.set(db, statements);
+    }
+    return statements;
+  }
 
   /** The database behind this store, for queries that span sessions and users (lists, bulk updates). */
   database(): Promise<Database> {
@@ -56,28 +83,23 @@ export class DatabaseSessionStore implements SessionStore {
 
   async create(session: NewSession, times?: SessionTimes, options: WriteOptions = {}): Promise<SessionTimes> {
     const db = await this.getDb();
-    const maxAge = sql`make_interval(secs => ${session.maxAgeSeconds})`;
-    const idle = sql`make_interval(secs => ${session.idleTimeoutSeconds})`;
-
-    const [row] = await db
-      .insert(sessions)
-      .values({
-        id: session.id,
-        tokenHash: session.tokenHash,
-        userId: session.userId,
-        createdAt: times?.createdAt ?? sql`now()`,
-        lastSeenAt: times?.lastSeenAt ?? sql`now()`,
-        absoluteExpiresAt: times?.absoluteExpiresAt ?? sql`now() + ${maxAge}`,
-        idleTimeoutSeconds: session.idleTimeoutSeconds,
-        expiresAt: times?.expiresAt ?? sql`now() + least(${maxAge}, ${idle})`,
-        ip: session.ip,
-        userAgent: session.userAgent,
-        ...userAgentColumns(session.userAgent),
-        country: session.country ?? null,
-        redisSynced: options.redisSynced ?? true,
-      })
-      .returning(timesColumns);
+    const [row] = await db.insert(sessions).values(sessionRow(session, times, options)).returning(timesColumns);
     return row;
+  }
+
+  /**
+   * Inserts many sessions with known times in one statement: the bulk path of the benchmark and
+   * of imports. The rows are the ones `create` would write, built by the same function.
+   */
+  async createMany(entries: Array<{ session: NewSession; times: SessionTimes; revokedAt?: Date }>): Promise<void> {
+    if (entries.length === 0) return;
+    const db = await this.getDb();
+    await db.insert(sessions).values(
+      entries.map(({ session, times, revokedAt }) => ({
+        ...sessionRow(session, times, {}),
+        ...(revokedAt ? { revokedAt, revokedReason: "import" } : {}),
+      })),
+    );
   }
 
   async validate(
@@ -86,24 +108,11 @@ export class DatabaseSessionStore implements SessionStore {
     options: WriteOptions = {},
   ): Promise<ValidatedSession | null> {
     const db = await this.getDb();
-    const [found] = await db
-      .select({
-        id: sessions.id,
-        role: users.role,
-        ...timesColumns,
-        touchDue: sql<boolean>`${sessions.lastSeenAt} <= now() - make_interval(secs => ${touchIntervalSeconds})`,
-      })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(
-        and(
-          eq(sessions.tokenHash, target.tokenHash),
-          eq(sessions.userId, target.userId),
-          isNull(sessions.revokedAt),
-          gt(sessions.expiresAt, sql`now()`),
-        ),
-      )
-      .limit(1);
+    const [found] = await this.prepared(db).validate.execute({
+      tokenHash: target.tokenHash,
+      userId: target.userId,
+      touchIntervalSeconds,
+    });
 
     if (!found) {
       return null;
@@ -156,11 +165,34 @@ export class DatabaseSessionStore implements SessionStore {
     return { updated: ended.length > 0, liveInCopy: ended.some((row) => row.live) };
   }
 
+  /**
+   * Counts from the counters the triggers keep (see the schema), so the cost does not grow with the
+   * number of sessions: minute buckets for the rest of the session lifetime, second buckets for
+   * the rest of this minute, and an index range over the sessions that expire within this second.
+   */
   async countSessions(): Promise<SessionCounts> {
     const db = await this.getDb();
+    const [row] = await this.prepared(db).count.execute();
+
+    this.prunePastBuckets(db);
+    const total = Number(row.total);
+    const revoked = Number(row.revoked);
+    const active = Number(row.activeMinutes) + Number(row.activeSeconds) + Number(row.activeNow);
+    return {
+      total,
+      active,
+      expired: total - revoked - active,
+      revoked,
+      activeUsers: Number(row.usersMinutes) + Number(row.usersSeconds) + Number(row.usersNow),
+      measuredAt: new Date(row.measuredAt),
+      anomalies: null,
+    };
+  }
+
+  /** Counts by scanning the sessions table: slow, exact, and independent of the counters. */
+  async recountSessions(): Promise<SessionCounts> {
+    const db = await this.getDb();
     const live = sql`${sessions.revokedAt} is null and ${sessions.expiresAt} > now()`;
-    // TODO: this scans the table; at a million rows it takes about 100 ms. Replace with counters
-    // maintained on write (expiry buckets) so the cost does not grow with the table.
     const [row] = await db
       .select({
         total: sql<number>`count(*)::int`,
@@ -172,15 +204,32 @@ export class DatabaseSessionStore implements SessionStore {
       })
       .from(sessions);
 
-    return {
-      total: row.total,
-      active: row.active,
-      expired: row.expired,
-      revoked: row.revoked,
-      activeUsers: row.activeUsers,
-      measuredAt: new Date(row.measuredAt),
-      anomalies: null,
-    };
+    return { ...row, measuredAt: new Date(row.measuredAt), anomalies: null };
+  }
+
+  /** Rebuilds every counter from the sessions table (after a bulk load, or to repair them). */
+  async rebuildCounters(): Promise<void> {
+    const db = await this.getDb();
+    await db.execute(sql`select session_counts_rebuild()`);
+  }
+
+  private prunedAt = 0;
+
+  /**
+   * Deletes buckets of minutes that have passed; nothing reads them. At most once a minute, in
+   * the background.
+   */
+  private prunePastBuckets(db: Database): void {
+    if (this.options.pruneBuckets === false || Date.now() - this.prunedAt < 60_000) return;
+    this.prunedAt = Date.now();
+
+    const cutoff = sql`date_trunc('minute', now()) - interval '1 minute'`;
+    Promise.all([
+      db.delete(sessionExpiryBuckets).where(sql`${sessionExpiryBuckets.bucket} < ${cutoff}`),
+      db.delete(userExpiryBuckets).where(sql`${userExpiryBuckets.bucket} < ${cutoff}`),
+      db.delete(sessionExpirySeconds).where(sql`${sessionExpirySeconds.bucket} < ${cutoff}`),
+      db.delete(userExpirySeconds).where(sql`${userExpirySeconds.bucket} < ${cutoff}`),
+    ]).catch((error: unknown) => logger.warn("could not prune past expiry buckets", { error: describeError(error) }));
   }
 
   async checkHealth(): Promise<StoreCheck> {
@@ -237,7 +286,25 @@ export class DatabaseSessionStore implements SessionStore {
       );
   }
 
-  private async selectUnsynced(condition: ReturnType<typeof and>, limit: number): Promise<UnsyncedSession[]> {
+  /** Live sessions ordered by id, after `afterId`: what a Redis that lost its data must hold again. */
+  listLive(afterId: string | null, limit: number): Promise<UnsyncedSession[]> {
+    return this.selectSessions(
+      and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`), afterId ? gt(sessions.id, afterId) : undefined),
+      limit,
+    );
+  }
+
+  /** Marks every row synced, after a rebuild wrote them all to Redis. */
+  async markAllSynced(): Promise<void> {
+    const db = await this.getDb();
+    await db.update(sessions).set({ redisSynced: true }).where(eq(sessions.redisSynced, false));
+  }
+
+  private selectUnsynced(condition: ReturnType<typeof and>, limit: number): Promise<UnsyncedSession[]> {
+    return this.selectSessions(and(eq(sessions.redisSynced, false), condition), limit);
+  }
+
+  private async selectSessions(condition: ReturnType<typeof and>, limit: number): Promise<UnsyncedSession[]> {
     const db = await this.getDb();
     return db
       .select({
@@ -253,10 +320,77 @@ export class DatabaseSessionStore implements SessionStore {
       })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.redisSynced, false), condition))
+      .where(condition)
       .orderBy(asc(sessions.id))
       .limit(limit);
   }
+}
+
+function prepareStatements(db: Database) {
+  const nextSecond = sql`date_trunc('second', now()) + interval '1 second'`;
+  const nextMinute = sql`date_trunc('minute', now()) + interval '1 minute'`;
+  const sumSince = (table: typeof sessionExpiryBuckets | typeof sessionExpirySeconds, from: SQL, to?: SQL) =>
+    sql<string>`(select coalesce(sum(${table.sessions}), 0) from ${table} where ${table.bucket} >= ${from}${to ? sql` and ${table.bucket} < ${to}` : sql``})`;
+  const usersSince = (table: typeof userExpiryBuckets | typeof userExpirySeconds, from: SQL, to?: SQL) =>
+    sql<string>`(select coalesce(sum(${table.users}), 0) from ${table} where ${table.bucket} >= ${from}${to ? sql` and ${table.bucket} < ${to}` : sql``})`;
+
+  const touchInterval = sql`make_interval(secs => ${sql.placeholder("touchIntervalSeconds")}::int)`;
+  return {
+    validate: db
+      .select({
+        id: sessions.id,
+        role: users.role,
+        ...timesColumns,
+        touchDue: sql<boolean>`${sessions.lastSeenAt} <= now() - ${touchInterval}`,
+      })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(
+        and(
+          eq(sessions.tokenHash, sql.placeholder("tokenHash")),
+          eq(sessions.userId, sql.placeholder("userId")),
+          isNull(sessions.revokedAt),
+          gt(sessions.expiresAt, sql`now()`),
+        ),
+      )
+      .limit(1)
+      .prepare("session_validate"),
+    count: db
+      .select({
+        total: sql<string>`(select coalesce(sum(${sessionCounters.total}), 0) from ${sessionCounters})`,
+        revoked: sql<string>`(select coalesce(sum(${sessionCounters.revoked}), 0) from ${sessionCounters})`,
+        activeMinutes: sumSince(sessionExpiryBuckets, nextMinute),
+        activeSeconds: sumSince(sessionExpirySeconds, nextSecond, nextMinute),
+        activeNow: sql<string>`(select count(*) from ${sessions} where ${sessions.revokedAt} is null and ${sessions.expiresAt} > now() and ${sessions.expiresAt} < ${nextSecond})`,
+        usersMinutes: usersSince(userExpiryBuckets, nextMinute),
+        usersSeconds: usersSince(userExpirySeconds, nextSecond, nextMinute),
+        usersNow: sql<string>`(select count(*) from ${userExpiry} where ${userExpiry.maxExpiresAt} > now() and ${userExpiry.maxExpiresAt} < ${nextSecond})`,
+        measuredAt: sql<string>`now()`,
+      })
+      .from(sql`(select 1) as clock`)
+      .prepare("session_count"),
+  };
+}
+
+/** The row of a new session; without `times` the database clock sets them. */
+function sessionRow(session: NewSession, times: SessionTimes | undefined, options: WriteOptions) {
+  const maxAge = sql`make_interval(secs => ${session.maxAgeSeconds})`;
+  const idle = sql`make_interval(secs => ${session.idleTimeoutSeconds})`;
+  return {
+    id: session.id,
+    tokenHash: session.tokenHash,
+    userId: session.userId,
+    createdAt: times?.createdAt ?? sql`now()`,
+    lastSeenAt: times?.lastSeenAt ?? sql`now()`,
+    absoluteExpiresAt: times?.absoluteExpiresAt ?? sql`now() + ${maxAge}`,
+    idleTimeoutSeconds: session.idleTimeoutSeconds,
+    expiresAt: times?.expiresAt ?? sql`now() + least(${maxAge}, ${idle})`,
+    ip: session.ip,
+    userAgent: session.userAgent,
+    ...userAgentColumns(session.userAgent),
+    country: session.country ?? null,
+    redisSynced: options.redisSynced ?? true,
+  };
 }
 
 function userAgentColumns(userAgent: string | null) {

@@ -1,6 +1,6 @@
-import type Redis from "ioredis";
+import { dataNodes, type RedisClient } from "@/lib/redis/client";
 
-import { SHARD_COUNT, type RedisKeyLayout } from "./redis-keys";
+import type { RedisKeyLayout } from "./redis-keys";
 import { parseSessionRecord } from "./redis-scripts";
 import type { StoreAnomalies } from "./types";
 
@@ -8,6 +8,10 @@ import type { StoreAnomalies } from "./types";
 // the indexes, not from this walk. It finds what the indexes cannot show: values written by
 // something else, TTLs removed by hand, and records deleted without their index entries.
 const scanBatchSize = 1000;
+// A pause after each batch caps the check at about 100,000 keys a second, so on a large
+// keyspace it takes longer rather than crowding out requests on Redis and on this process.
+const pauseBetweenBatchesMs = 10;
+const pause = () => new Promise((resolve) => setTimeout(resolve, pauseBetweenBatchesMs));
 
 export type AnomalyKind = "unreadable" | "wrong_type" | "no_ttl" | "orphan";
 
@@ -38,40 +42,38 @@ function emptyAnomalies(status: StoreAnomalies["status"]): StoreAnomalies {
   };
 }
 
-export function pendingIntegrityReport(): IntegrityReport {
-  return { anomalies: emptyAnomalies("pending"), indexedAnomalies: new Map() };
+export function initialIntegrityReport(enabled: boolean): IntegrityReport {
+  return { anomalies: emptyAnomalies(enabled ? "pending" : "disabled"), indexedAnomalies: new Map() };
 }
 
-async function redisNow(redis: Redis): Promise<number> {
+async function redisNow(redis: RedisClient): Promise<number> {
   const [seconds, microseconds] = await redis.time();
   return Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000);
 }
 
-/** Classifies one batch of record keys with two pipelined round trips. */
+/** Classifies one batch of record keys with two auto-pipelined round trips. */
 async function inspectRecordKeys(
-  redis: Redis,
+  redis: RedisClient,
   layout: RedisKeyLayout,
   keys: string[],
   report: IntegrityReport,
 ): Promise<void> {
-  const parsedKeys = keys.map((key) => ({ key, parsed: layout.parseRecordKey(key) }));
-  const targets = parsedKeys.filter((entry) => entry.parsed !== null);
+  const targets = keys.flatMap((key) => {
+    const parsed = layout.parseRecordKey(key);
+    return parsed ? [{ key, ...parsed }] : [];
+  });
 
-  const typeAndTtl = redis.pipeline();
-  for (const { key, parsed } of targets) {
-    typeAndTtl.type(key);
-    typeAndTtl.pttl(key);
-    typeAndTtl.zscore(layout.shard(parsed!.shard).expiryIndex, parsed!.tokenHash);
-  }
-  const firstReplies = (await typeAndTtl.exec()) ?? [];
+  const facts = await Promise.all(
+    targets.map(({ key, shard, member }) =>
+      Promise.all([redis.type(key), redis.pttl(key), redis.zscore(layout.shard(shard).expiryIndex, member)]),
+    ),
+  );
 
   const stringKeys: Array<{ key: string; indexKey: string; score: number | null }> = [];
-  targets.forEach(({ key, parsed }, index) => {
-    const type = firstReplies[index * 3]?.[1];
-    const ttl = Number(firstReplies[index * 3 + 1]?.[1]);
-    const scoreReply = firstReplies[index * 3 + 2]?.[1];
-    const score = scoreReply === null || scoreReply === undefined ? null : Number(scoreReply);
-    const indexKey = `${parsed!.shard}:${parsed!.tokenHash}`;
+  targets.forEach(({ key, shard, member }, index) => {
+    const [type, ttl, scoreReply] = facts[index];
+    const score = scoreReply === null ? null : Number(scoreReply);
+    const indexKey = `${shard}:${member}`;
 
     report.anomalies.scanned_keys += 1;
     if (type === "none") {
@@ -89,17 +91,9 @@ async function inspectRecordKeys(
     stringKeys.push({ key, indexKey, score });
   });
 
-  if (stringKeys.length === 0) {
-    return;
-  }
-
-  const values = redis.pipeline();
-  for (const { key } of stringKeys) {
-    values.get(key);
-  }
-  const valueReplies = (await values.exec()) ?? [];
+  const values = await Promise.all(stringKeys.map(({ key }) => redis.get(key)));
   stringKeys.forEach(({ indexKey, score }, index) => {
-    const value = valueReplies[index]?.[1];
+    const value = values[index];
     if (typeof value !== "string") {
       return;
     }
@@ -114,8 +108,8 @@ async function inspectRecordKeys(
 }
 
 /** Finds live index entries whose record key no longer exists. */
-async function findOrphanEntries(redis: Redis, layout: RedisKeyLayout, now: number, report: IntegrityReport) {
-  for (let shard = 0; shard < SHARD_COUNT; shard += 1) {
+async function findOrphanEntries(redis: RedisClient, layout: RedisKeyLayout, now: number, report: IntegrityReport) {
+  for (const shard of layout.shards) {
     const keys = layout.shard(shard);
     let cursor = "0";
     do {
@@ -127,14 +121,11 @@ async function findOrphanEntries(redis: Redis, layout: RedisKeyLayout, now: numb
         const score = Number(flat[index + 1]);
         if (score > now) live.push({ member: flat[index], score });
       }
-      if (live.length === 0) continue;
 
-      const existence = redis.pipeline();
-      for (const { member } of live) existence.exists(`${keys.recordPrefix}${member}`);
-      const replies = (await existence.exec()) ?? [];
-
+      const existing = await Promise.all(live.map(({ member }) => redis.exists(`${keys.recordPrefix}${member}`)));
+      if (live.length > 0) await pause();
       live.forEach(({ member, score }, index) => {
-        if (Number(replies[index]?.[1]) === 0) {
+        if (existing[index] === 0) {
           report.anomalies.orphan_index_entries += 1;
           report.indexedAnomalies.set(`${shard}:${member}`, { kind: "orphan", score });
         }
@@ -144,21 +135,25 @@ async function findOrphanEntries(redis: Redis, layout: RedisKeyLayout, now: numb
 }
 
 /**
- * Walks every session key and every expiry index once. Takes about one round trip per thousand
- * keys; meant to run in the background, not per request.
+ * Walks every session key and every expiry index once, on every server that holds data. Takes
+ * about one round trip per thousand keys; meant to run in the background, not per request.
  */
-export async function checkRedisIntegrity(redis: Redis, layout: RedisKeyLayout): Promise<IntegrityReport> {
+export async function checkRedisIntegrity(redis: RedisClient, layout: RedisKeyLayout): Promise<IntegrityReport> {
   const report: IntegrityReport = { anomalies: emptyAnomalies("ok"), indexedAnomalies: new Map() };
   const now = await redisNow(redis);
 
-  let cursor = "0";
-  do {
-    const [nextCursor, keys] = await redis.scan(cursor, "MATCH", layout.recordPattern(), "COUNT", scanBatchSize);
-    cursor = nextCursor;
-    if (keys.length > 0) {
-      await inspectRecordKeys(redis, layout, keys, report);
-    }
-  } while (cursor !== "0");
+  // SCAN walks one server's keyspace, so a cluster is walked master by master.
+  for (const node of dataNodes(redis)) {
+    let cursor = "0";
+    do {
+      const [nextCursor, keys] = await node.scan(cursor, "MATCH", layout.recordPattern(), "COUNT", scanBatchSize);
+      cursor = nextCursor;
+      if (keys.length > 0) {
+        await inspectRecordKeys(redis, layout, keys, report);
+        await pause();
+      }
+    } while (cursor !== "0");
+  }
 
   await findOrphanEntries(redis, layout, now, report);
 

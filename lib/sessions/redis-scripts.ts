@@ -1,18 +1,38 @@
-import type Redis from "ioredis";
-import type { ChainableCommander } from "ioredis";
+import type { RedisClient } from "@/lib/redis/client";
 
 /*
  * Lua scripts of the Redis session store. Each runs atomically and touches the keys of one shard
  * only (see redis-keys.ts). All times come from the Redis server clock (TIME), so expiry decisions
  * do not depend on the clocks of application servers.
  *
- * Session record, a STRING of pipe-separated fields:
- *   v1|<user id>|<role>|<created ms>|<absolute expiry ms>|<idle timeout s>|<last seen ms>
- * The session expires at min(absolute expiry, last seen + idle timeout). Only what validation and
- * counting need is kept here; IP, user agent and the public id live in PostgreSQL.
+ * Session record, a STRING of 28 characters, fixed-width fields, numbers in base 36 padded with 0:
+ *   1  version "3"
+ *   2  role: a (admin) or u (user)
+ *   3  created, epoch ms (8 characters)
+ *   11 absolute expiry - created, ms (7 characters: up to 900 days)
+ *   18 idle timeout, seconds (4 characters: up to 19 days)
+ *   22 last seen - created, ms (7 characters)
+ * for example "3amiapz7ur00h5q8g01dc0000000". Redis keeps a string of up to 28 characters in one
+ * 48-byte allocation with its object header, which is why the record is this terse. The session
+ * expires at min(absolute expiry, last seen + idle timeout). Only what validation needs is here;
+ * the user id, IP, user agent and public id live in PostgreSQL.
  */
 
 const helpers = `
+local digits = '0123456789abcdefghijklmnopqrstuvwxyz'
+
+local function b36(n)
+  n = math.floor(n)
+  if n <= 0 then return '0' end
+  local out = ''
+  while n > 0 do
+    local d = n % 36
+    out = string.sub(digits, d + 1, d + 1) .. out
+    n = math.floor(n / 36)
+  end
+  return out
+end
+
 local function now_ms()
   local t = redis.call('TIME')
   return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
@@ -22,17 +42,25 @@ local function num(n)
   return string.format('%.0f', n)
 end
 
+local function pad(text, width)
+  return string.rep('0', width - #text) .. text
+end
+
 local function parse(value)
-  local uid, role, created, abs, idle, seen =
-    string.match(value, '^v1|([^|]+)|([^|]+)|(%d+)|(%d+)|(%d+)|(%d+)$')
-  if not uid then return nil end
-  return { uid = uid, role = role, created = tonumber(created), abs = tonumber(abs),
-           idle = tonumber(idle), seen = tonumber(seen) }
+  if #value ~= 28 or string.sub(value, 1, 1) ~= '3' then return nil end
+  local role = string.sub(value, 2, 2)
+  if role ~= 'a' and role ~= 'u' then return nil end
+  local created = tonumber(string.sub(value, 3, 10), 36)
+  local absolute = tonumber(string.sub(value, 11, 17), 36)
+  local idle = tonumber(string.sub(value, 18, 21), 36)
+  local seen = tonumber(string.sub(value, 22, 28), 36)
+  if not (created and absolute and idle and seen) then return nil end
+  return { role = role, created = created, abs = created + absolute, idle = idle, seen = created + seen }
 end
 
 local function encode(r)
-  return 'v1|' .. r.uid .. '|' .. r.role .. '|' .. num(r.created) .. '|' .. num(r.abs) .. '|' ..
-    num(r.idle) .. '|' .. num(r.seen)
+  return '3' .. r.role .. pad(b36(r.created), 8) .. pad(b36(r.abs - r.created), 7) .. pad(b36(r.idle), 4) ..
+    pad(b36(math.max(r.seen - r.created, 0)), 7)
 end
 
 local function expiry_of(r)
@@ -41,39 +69,39 @@ end
 
 -- After a change to one user's sessions: drop their expired entries, then set the user's score in
 -- the users index, and the TTL of their session index, to their latest expiry.
-local function refresh_user(users_key, user_key, uid, now)
+local function refresh_user(users_key, user_key, user, now)
   redis.call('ZREMRANGEBYSCORE', user_key, '-inf', num(now))
   local top = redis.call('ZRANGE', user_key, -1, -1, 'WITHSCORES')
   if top[2] then
-    redis.call('ZADD', users_key, top[2], uid)
+    redis.call('ZADD', users_key, top[2], user)
     redis.call('PEXPIREAT', user_key, top[2])
   else
-    redis.call('ZREM', users_key, uid)
+    redis.call('ZREM', users_key, user)
   end
 end
 
-local function write_record(keys, hash, r, now)
+local function write_record(keys, member, user, r, now)
   local expiry = expiry_of(r)
   redis.call('SET', keys[1], encode(r), 'PXAT', num(expiry))
-  redis.call('ZADD', keys[2], num(expiry), hash)
-  redis.call('ZADD', keys[4], num(expiry), hash)
-  refresh_user(keys[3], keys[4], r.uid, now)
+  redis.call('ZADD', keys[2], num(expiry), member)
+  redis.call('ZADD', keys[4], num(expiry), member)
+  refresh_user(keys[3], keys[4], user, now)
   return expiry
 end
 
-local function delete_record(keys, hash, uid, now)
+local function delete_record(keys, member, user, now)
   local existed = redis.call('DEL', keys[1])
-  redis.call('ZREM', keys[2], hash)
-  redis.call('ZREM', keys[4], hash)
-  refresh_user(keys[3], keys[4], uid, now)
+  redis.call('ZREM', keys[2], member)
+  redis.call('ZREM', keys[4], member)
+  refresh_user(keys[3], keys[4], user, now)
   return existed
 end
 `;
 
 /**
  * KEYS: record, expiry index, users index, user's sessions.
- * ARGV: token hash, user id, role, created ms, absolute expiry ms, idle timeout s, last seen ms,
- * max age s. A time of 0 means "now"; an absolute expiry of 0 means created + max age.
+ * ARGV: session member, user member, role (a or u), created ms, absolute expiry ms, idle timeout s,
+ * last seen ms, max age s. A time of 0 means "now"; an absolute expiry of 0 means created + max age.
  * Returns {written (0 when already expired), created, absolute expiry, last seen, expiry}.
  */
 const createScript = `${helpers}
@@ -84,19 +112,19 @@ local seen = tonumber(ARGV[7])
 if seen == 0 then seen = now end
 local abs = tonumber(ARGV[5])
 if abs == 0 then abs = created + tonumber(ARGV[8]) * 1000 end
-local r = { uid = ARGV[2], role = ARGV[3], created = created, abs = abs, idle = tonumber(ARGV[6]), seen = seen }
+local r = { role = ARGV[3], created = created, abs = abs, idle = tonumber(ARGV[6]), seen = seen }
 local expiry = expiry_of(r)
 if expiry <= now then
-  delete_record(KEYS, ARGV[1], r.uid, now)
+  delete_record(KEYS, ARGV[1], ARGV[2], now)
   return {0, num(created), num(abs), num(seen), num(expiry)}
 end
-write_record(KEYS, ARGV[1], r, now)
+write_record(KEYS, ARGV[1], ARGV[2], r, now)
 return {1, num(created), num(abs), num(seen), num(expiry)}
 `;
 
 /**
  * Validates a session and slides its idle expiry when the last touch is older than the interval.
- * KEYS as for create. ARGV: token hash, expected user id, touch interval ms.
+ * KEYS as for create. ARGV: session member, user member, touch interval ms.
  * Returns {1, role, created, absolute expiry, last seen, expiry, touched} for a live session,
  * {0} for a missing, expired or foreign one, {-1} for an unreadable value, {-2} for a key of
  * another type.
@@ -107,19 +135,18 @@ if not ok then return {-2} end
 if not value then return {0} end
 local r = parse(value)
 if not r then return {-1} end
-if r.uid ~= ARGV[2] then return {0} end
 
 local now = now_ms()
 local expiry = expiry_of(r)
 if expiry <= now then
-  delete_record(KEYS, ARGV[1], r.uid, now)
+  delete_record(KEYS, ARGV[1], ARGV[2], now)
   return {0}
 end
 
 local touched = 0
 if now - r.seen >= tonumber(ARGV[3]) then
   r.seen = now
-  expiry = write_record(KEYS, ARGV[1], r, now)
+  expiry = write_record(KEYS, ARGV[1], ARGV[2], r, now)
   touched = 1
 elseif redis.call('PTTL', KEYS[1]) == -1 then
   -- Someone removed the TTL (PERSIST); the record must still expire by itself.
@@ -128,7 +155,7 @@ end
 return {1, r.role, num(r.created), num(r.abs), num(r.seen), num(expiry), touched}
 `;
 
-/** KEYS as for create. ARGV: token hash, user id. Returns 1 when a record was deleted. */
+/** KEYS as for create. ARGV: session member, user member. Returns 1 when a record was deleted. */
 const revokeScript = `${helpers}
 return delete_record(KEYS, ARGV[1], ARGV[2], now_ms())
 `;
@@ -155,15 +182,15 @@ local now = now_ms()
 local limit = tonumber(ARGV[2])
 local members = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', num(now), 'LIMIT', 0, limit)
 local removed = 0
-for _, hash in ipairs(members) do
-  local key = ARGV[1] .. hash
+for _, member in ipairs(members) do
+  local key = ARGV[1] .. member
   local ok, value = pcall(redis.call, 'GET', key)
   local r = nil
   if ok and value then r = parse(value) end
   if r and expiry_of(r) > now then
-    redis.call('ZADD', KEYS[1], num(expiry_of(r)), hash)
+    redis.call('ZADD', KEYS[1], num(expiry_of(r)), member)
   else
-    redis.call('ZREM', KEYS[1], hash)
+    redis.call('ZREM', KEYS[1], member)
     removed = removed + 1
     -- An expired record that is still there lost its TTL; it can no longer be used.
     if r then redis.call('DEL', key) end
@@ -175,8 +202,7 @@ return {removed, #members}
 `;
 
 export interface SessionRecord {
-  userId: string;
-  role: string;
+  role: "admin" | "user";
   createdAt: number;
   absoluteExpiresAt: number;
   idleTimeoutSeconds: number;
@@ -185,23 +211,31 @@ export interface SessionRecord {
   expiresAt: number;
 }
 
-const recordFormat = /^v1\|([^|]+)\|([^|]+)\|(\d+)\|(\d+)\|(\d+)\|(\d+)$/;
+const recordFormat = /^3([au])([0-9a-z]{8})([0-9a-z]{7})([0-9a-z]{4})([0-9a-z]{7})$/;
 
 /** Parses a session record value (format above); null when it is not one. */
 export function parseSessionRecord(value: string): SessionRecord | null {
   const match = recordFormat.exec(value);
   if (!match) return null;
 
-  const [, userId, role, createdAt, absoluteExpiresAt, idleTimeoutSeconds, lastSeenAt] = match;
-  const record = {
-    userId,
-    role,
-    createdAt: Number(createdAt),
-    absoluteExpiresAt: Number(absoluteExpiresAt),
-    idleTimeoutSeconds: Number(idleTimeoutSeconds),
-    lastSeenAt: Number(lastSeenAt),
+  const [, role, created, absoluteOffset, idle, seenOffset] = match;
+  const createdAt = parseInt(created, 36);
+  const absoluteExpiresAt = createdAt + parseInt(absoluteOffset, 36);
+  const idleTimeoutSeconds = parseInt(idle, 36);
+  const lastSeenAt = createdAt + parseInt(seenOffset, 36);
+  return {
+    role: role === "a" ? "admin" : "user",
+    createdAt,
+    absoluteExpiresAt,
+    idleTimeoutSeconds,
+    lastSeenAt,
+    expiresAt: Math.min(absoluteExpiresAt, lastSeenAt + idleTimeoutSeconds * 1000),
   };
-  return { ...record, expiresAt: Math.min(record.absoluteExpiresAt, record.lastSeenAt + record.idleTimeoutSeconds * 1000) };
+}
+
+/** The role letter the record stores. */
+export function roleLetter(role: "admin" | "user"): "a" | "u" {
+  return role === "admin" ? "a" : "u";
 }
 
 type ScriptResult = Array<string | number>;
@@ -214,18 +248,15 @@ interface SessionScriptCommands {
   sessionCleanup(...keysAndArgs: string[]): Promise<ScriptResult>;
 }
 
-export type SessionScriptClient = Redis & SessionScriptCommands;
-export type SessionScriptPipeline = ChainableCommander & {
-  [name in keyof SessionScriptCommands]: (...keysAndArgs: string[]) => SessionScriptPipeline;
-};
+export type SessionScriptClient = RedisClient & SessionScriptCommands;
 
-const definedOn = new WeakSet<Redis>();
+const definedOn = new WeakSet<RedisClient>();
 
 /**
- * Registers the scripts as commands on a client. ioredis sends EVALSHA and loads a script on
- * NOSCRIPT by itself, also inside pipelines and after a Redis restart.
+ * Registers the scripts as commands on a client or cluster. ioredis sends EVALSHA and loads a
+ * script on NOSCRIPT by itself, also on a node that restarted.
  */
-export function withSessionScripts(redis: Redis): SessionScriptClient {
+export function withSessionScripts(redis: RedisClient): SessionScriptClient {
   if (!definedOn.has(redis)) {
     redis.defineCommand("sessionCreate", { numberOfKeys: 4, lua: createScript });
     redis.defineCommand("sessionValidate", { numberOfKeys: 4, lua: validateScript });

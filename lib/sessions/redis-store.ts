@@ -1,19 +1,21 @@
 import "server-only";
 
-import type Redis from "ioredis";
+import { Cluster } from "ioredis";
 
+import type { UserRole } from "@/lib/db/schema";
 import { logger } from "@/lib/logger";
-import { assertRedisConnected } from "@/lib/redis/client";
+import { assertRedisConnected, dataNodes, type RedisClient } from "@/lib/redis/client";
+import { RedisClock } from "@/lib/redis/clock";
 import { describeError } from "@/lib/util/describe-error";
 
-import { checkRedisIntegrity, pendingIntegrityReport, type IntegrityReport } from "./redis-integrity";
-import { RedisKeyLayout, SHARD_COUNT } from "./redis-keys";
+import { checkRedisIntegrity, initialIntegrityReport, type IntegrityReport } from "./redis-integrity";
+import { CLUSTER_SHARD_COUNT, RedisKeyLayout } from "./redis-keys";
 import {
   parseSessionRecord,
+  roleLetter,
   withSessionScripts,
   type SessionRecord,
   type SessionScriptClient,
-  type SessionScriptPipeline,
 } from "./redis-scripts";
 import type {
   NewSession,
@@ -24,37 +26,46 @@ import type {
   StoreCheck,
   ValidatedSession,
 } from "./types";
-import type { UserRole } from "@/lib/db/schema";
 
 export interface RedisStoreOptions {
   keyPrefix: string;
-  /** How often the background integrity check may run. */
+  /** How often the background integrity check may run; 0 turns it off. */
   integrityIntervalMs: number;
   /** How often expired index entries are removed. */
   cleanupIntervalMs?: number;
 }
 
-// Bounded so that one cleanup script call keeps Redis busy for well under a millisecond or two.
+// Bounded so that one cleanup script call keeps Redis busy for a few milliseconds at most, and
+// spaced so that requests get Redis between two calls rather than waiting behind a run of them.
 const cleanupBatchSize = 500;
 const cleanupMaxBatchesPerShard = 100;
+const cleanupPauseMs = 10;
 
-/** The Redis implementation of SessionStore; key layout in redis-keys.ts, scripts in redis-scripts.ts. */
+
+/**
+ * The Redis implementation of SessionStore; key layout in redis-keys.ts, scripts in
+ * redis-scripts.ts. Commands that concern many sessions or shards are issued together and
+ * auto-pipelined by ioredis: one round trip to a single server, one per master of a cluster.
+ */
 export class RedisSessionStore implements SessionStore {
   readonly kind = "redis" as const;
   readonly layout: RedisKeyLayout;
   private readonly client: SessionScriptClient;
-  private integrity: IntegrityReport = pendingIntegrityReport();
+  private integrity: IntegrityReport;
+  private readonly clock: RedisClock;
   private integrityRun: Promise<void> | null = null;
   private integrityCheckedAt = 0;
   private cleanupRun: Promise<void> | null = null;
   private cleanedAt = 0;
 
   constructor(
-    redis: Redis,
+    redis: RedisClient,
     private readonly options: RedisStoreOptions,
   ) {
     this.client = withSessionScripts(redis);
-    this.layout = new RedisKeyLayout(options.keyPrefix);
+    this.layout = new RedisKeyLayout(options.keyPrefix, redis instanceof Cluster ? CLUSTER_SHARD_COUNT : 1);
+    this.integrity = initialIntegrityReport(options.integrityIntervalMs > 0);
+    this.clock = new RedisClock(redis);
   }
 
   /** Returns the client after checking that it is connected, so a command on a down connection fails at once. */
@@ -64,12 +75,12 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async create(session: NewSession, times?: SessionTimes): Promise<SessionTimes> {
-    const keys = this.layout.sessionKeys(session.tokenHash, session.userId);
+    const { keys, member, user } = this.layout.session(session.tokenHash, session.userId);
     const reply = await this.redis.sessionCreate(
       ...keys,
-      session.tokenHash,
-      session.userId,
-      session.role,
+      member,
+      user,
+      roleLetter(session.role),
       String(times?.createdAt.getTime() ?? 0),
       String(times?.absoluteExpiresAt.getTime() ?? 0),
       String(session.idleTimeoutSeconds),
@@ -86,13 +97,8 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async validate(target: SessionTarget, touchIntervalSeconds: number): Promise<ValidatedSession | null> {
-    const keys = this.layout.sessionKeys(target.tokenHash, target.userId);
-    const reply = await this.redis.sessionValidate(
-      ...keys,
-      target.tokenHash,
-      target.userId,
-      String(touchIntervalSeconds * 1000),
-    );
+    const { keys, member, user } = this.layout.session(target.tokenHash, target.userId);
+    const reply = await this.redis.sessionValidate(...keys, member, user, String(touchIntervalSeconds * 1000));
 
     const outcome = Number(reply[0]);
     if (outcome < 0) {
@@ -110,7 +116,7 @@ export class RedisSessionStore implements SessionStore {
     return {
       tokenHash: target.tokenHash,
       userId: target.userId,
-      role: reply[1] as UserRole,
+      role: (reply[1] === "a" ? "admin" : "user") as UserRole,
       createdAt: new Date(Number(reply[2])),
       absoluteExpiresAt: new Date(Number(reply[3])),
       lastSeenAt: new Date(Number(reply[4])),
@@ -120,60 +126,84 @@ export class RedisSessionStore implements SessionStore {
   }
 
   async revoke(target: SessionTarget): Promise<boolean> {
-    const keys = this.layout.sessionKeys(target.tokenHash, target.userId);
-    return (await this.redis.sessionRevoke(...keys, target.tokenHash, target.userId)) === 1;
+    const { keys, member, user } = this.layout.session(target.tokenHash, target.userId);
+    return (await this.redis.sessionRevoke(...keys, member, user)) === 1;
   }
 
-  /** Ends many sessions in one pipelined round trip; returns, per target, whether a record was deleted. */
-  async revokeMany(targets: SessionTarget[]): Promise<boolean[]> {
-    if (targets.length === 0) return [];
+  /** True when every shard still has its epoch marker, i.e. Redis kept the data written to it. */
+  async hasEpochMarkers(): Promise<boolean> {
+    const redis = this.redis;
+    const found = await Promise.all(this.layout.shards.map((shard) => redis.exists(this.layout.shard(shard).epochMarker)));
+    return found.every((count) => count === 1);
+  }
 
-    const pipeline = this.redis.pipeline() as SessionScriptPipeline;
-    for (const target of targets) {
-      pipeline.sessionRevoke(...this.layout.sessionKeys(target.tokenHash, target.userId), target.tokenHash, target.userId);
-    }
-    return ((await pipeline.exec()) ?? []).map(([error, deleted]) => {
-      if (error) throw error;
-      return Number(deleted) === 1;
-    });
+  /** Writes every shard's epoch marker, once the shards hold all live sessions again. */
+  async writeEpochMarkers(): Promise<void> {
+    const redis = this.redis;
+    const stamp = new Date().toISOString();
+    await Promise.all(this.layout.shards.map((shard) => redis.set(this.layout.shard(shard).epochMarker, stamp)));
+  }
+
+  /** Ends many sessions in one round trip per server; returns, per target, whether a record was deleted. */
+  async revokeMany(targets: SessionTarget[]): Promise<boolean[]> {
+    const redis = this.redis;
+    const replies = await Promise.all(
+      targets.map((target) => {
+        const { keys, member, user } = this.layout.session(target.tokenHash, target.userId);
+        return redis.sessionRevoke(...keys, member, user);
+      }),
+    );
+    return replies.map((deleted) => Number(deleted) === 1);
   }
 
   /**
-   * Reads the current times of many sessions in one pipelined round trip, for lists that come from
-   * PostgreSQL. A missing or unreadable record maps to null: the session no longer validates.
+   * Reads the current times of many sessions in one round trip per server, for lists that come
+   * from PostgreSQL. A missing or unreadable record maps to null: the session no longer validates.
    */
   async readRecords(targets: SessionTarget[]): Promise<Map<string, SessionRecord | null>> {
-    const records = new Map<string, SessionRecord | null>();
-    if (targets.length === 0) return records;
+    const redis = this.redis;
+    const values = await Promise.all(targets.map((target) => redis.get(this.layout.sessionKeys(target.tokenHash, target.userId)[0])));
 
-    const pipeline = this.redis.pipeline();
-    for (const target of targets) {
-      pipeline.get(this.layout.sessionKeys(target.tokenHash, target.userId)[0]);
-    }
-    const replies = (await pipeline.exec()) ?? [];
+    const records = new Map<string, SessionRecord | null>();
     targets.forEach((target, index) => {
-      const value = replies[index]?.[1];
+      const value = values[index];
       records.set(target.tokenHash, typeof value === "string" ? parseSessionRecord(value) : null);
     });
     return records;
   }
 
-  /** Counts every shard in one pipelined round trip, then leaves out what the integrity check flagged. */
+  /**
+   * Counts every shard, then leaves out what the integrity check flagged. A single server answers
+   * three pipelined commands in one round trip, compared against its own clock (see RedisClock);
+   * a cluster runs one count script per shard, one round trip per master.
+   */
   async countSessions(): Promise<SessionCounts> {
-    const pipeline = this.redis.pipeline() as SessionScriptPipeline;
-    for (let shard = 0; shard < SHARD_COUNT; shard += 1) {
-      const keys = this.layout.shard(shard);
-      pipeline.sessionCount(keys.expiryIndex, keys.userIndex);
+    const redis = this.redis;
+    let replies: Array<Array<string | number>>;
+    if (redis instanceof Cluster) {
+      replies = await Promise.all(
+        this.layout.shards.map((shard) => {
+          const keys = this.layout.shard(shard);
+          return redis.sessionCount(keys.expiryIndex, keys.userIndex);
+        }),
+      );
+    } else {
+      const now = Math.floor(await this.clock.now());
+      const { expiryIndex, userIndex } = this.layout.shard(0);
+      const [total, active, users] = await Promise.all([
+        redis.zcard(expiryIndex),
+        redis.zcount(expiryIndex, `(${now}`, "+inf"),
+        redis.zcount(userIndex, `(${now}`, "+inf"),
+      ]);
+      replies = [[now, total, active, users]];
     }
-    const replies = (await pipeline.exec()) ?? [];
 
     let now = 0;
     let total = 0;
     let active = 0;
     let activeUsers = 0;
-    for (const [error, reply] of replies) {
-      if (error) throw error;
-      const [shardNow, shardTotal, shardActive, shardUsers] = (reply as Array<string | number>).map(Number);
+    for (const reply of replies) {
+      const [shardNow, shardTotal, shardActive, shardUsers] = reply.map(Number);
       now = Math.max(now, shardNow);
       total += shardTotal;
       active += shardActive;
@@ -206,9 +236,17 @@ export class RedisSessionStore implements SessionStore {
     };
   }
 
+  /**
+   * Pings every server that holds data, and reaches the server of every shard. On a cluster, a
+   * master that stopped fails the second part even before the other nodes notice.
+   */
   async checkHealth(): Promise<StoreCheck> {
+    const redis = this.redis;
     const startedAt = performance.now();
-    await this.redis.ping();
+    await Promise.all([
+      ...dataNodes(redis).map((node) => node.ping()),
+      ...this.layout.shards.map((shard) => redis.exists(this.layout.shard(shard).expiryIndex)),
+    ]);
     return { status: "up", latency_ms: Math.round((performance.now() - startedAt) * 100) / 100, error: null };
   }
 
@@ -236,17 +274,23 @@ export class RedisSessionStore implements SessionStore {
     return this.integrity;
   }
 
-  /** Removes expired index entries, in batches of at most cleanupBatchSize per script call. */
-  async removeExpiredEntries(): Promise<number> {
+  /**
+   * Removes expired index entries, in batches of at most cleanupBatchSize per script call so that
+   * no call keeps Redis busy for long. `onBatch` receives each call's round-trip time.
+   */
+  async removeExpiredEntries(onBatch?: (milliseconds: number, examined: number) => void): Promise<number> {
+    const redis = this.redis;
     let removed = 0;
-    for (let shard = 0; shard < SHARD_COUNT; shard += 1) {
+    for (const shard of this.layout.shards) {
       const keys = this.layout.shard(shard);
       for (let batch = 0; batch < cleanupMaxBatchesPerShard; batch += 1) {
-        const [batchRemoved, examined] = (
-          await this.redis.sessionCleanup(keys.expiryIndex, keys.userIndex, keys.recordPrefix, String(cleanupBatchSize))
-        ).map(Number);
+        const startedAt = performance.now();
+        const reply = await redis.sessionCleanup(keys.expiryIndex, keys.userIndex, keys.recordPrefix, String(cleanupBatchSize));
+        const [batchRemoved, examined] = reply.map(Number);
+        onBatch?.(performance.now() - startedAt, examined);
         removed += batchRemoved;
         if (examined < cleanupBatchSize) break;
+        await new Promise((resolve) => setTimeout(resolve, cleanupPauseMs));
       }
     }
     return removed;
@@ -254,7 +298,8 @@ export class RedisSessionStore implements SessionStore {
 
   private scheduleMaintenance(): void {
     const now = Date.now();
-    if (!this.integrityRun && now - this.integrityCheckedAt >= this.options.integrityIntervalMs) {
+    const integrityInterval = this.options.integrityIntervalMs;
+    if (integrityInterval > 0 && !this.integrityRun && now - this.integrityCheckedAt >= integrityInterval) {
       void this.refreshIntegrity();
     }
 

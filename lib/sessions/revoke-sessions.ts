@@ -11,6 +11,7 @@ import {
 } from "@/lib/db/queries/session-list";
 import { AppError } from "@/lib/errors";
 import { logger } from "@/lib/logger";
+import { getMetrics } from "@/lib/metrics/registry";
 import { describeError } from "@/lib/util/describe-error";
 
 import type { SessionFilter } from "./list-query";
@@ -137,5 +138,6 @@ export async function revokeMatchingSessions(
     });
   }
 
+  getMetrics().revocations.inc(total);
   return { sessions: total, users: users.size, sessionIds, userIds: [...users].slice(0, MAX_AUDITED_IDS) };
 }

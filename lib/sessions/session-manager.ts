@@ -2,14 +2,15 @@ import "server-only";
 
 import { randomUUID } from "node:crypto";
 
-import type Redis from "ioredis";
 import { ReplyError } from "ioredis";
 
 import type { UserRole } from "@/lib/db/schema";
 import { AppError } from "@/lib/errors";
 import { logger, throttledLog } from "@/lib/logger";
+import { getMetrics } from "@/lib/metrics/registry";
+import { recordStoreLatency } from "@/lib/metrics/store-latency";
 import { RedisAvailability } from "@/lib/redis/availability";
-import { assertRedisConnected, waitForFirstConnection } from "@/lib/redis/client";
+import { assertRedisConnected, dataNodes, waitForFirstConnection, type RedisClient } from "@/lib/redis/client";
 import { describeError } from "@/lib/util/describe-error";
 import { withTimeout } from "@/lib/util/timeout";
 
@@ -22,7 +23,7 @@ export interface SessionManagerOptions {
   configured: StoreKind;
   database: DatabaseSessionStore;
   /** Present when the configured store is Redis. */
-  redis: { store: RedisSessionStore; client: Redis } | null;
+  redis: { store: RedisSessionStore; client: RedisClient } | null;
   maxAgeSeconds: number;
   idleTimeoutSeconds: number;
   /** A session's idle expiry slides at most this often. */
@@ -56,6 +57,7 @@ export interface NewSessionInput {
 type RedisAttempt<T> = { ok: true; value: T } | { ok: false };
 
 const replayBatchSize = 200;
+const rebuildBatchSize = 1000;
 const replayMaxBatches = 10_000;
 const logBackupFailure = throttledLog("error", 30_000);
 const logRepairFailure = throttledLog("warn", 30_000);
@@ -76,7 +78,7 @@ export class SessionManager {
   readonly database: DatabaseSessionStore;
   readonly redisStore: RedisSessionStore | null;
   readonly availability: RedisAvailability;
-  private readonly redisClient: Redis | null;
+  private readonly redisClient: RedisClient | null;
 
   constructor(private readonly options: SessionManagerOptions) {
     this.configured = options.configured;
@@ -85,12 +87,21 @@ export class SessionManager {
     this.redisClient = options.redis?.client ?? null;
     this.availability = new RedisAvailability({
       probe: () => this.probeRedis(),
-      replay: () => this.replayOutageChanges(),
+      replay: () => this.bringRedisUpToDate(),
+      verify: () => this.verifyRedisKeptData(),
       retryIntervalMs: options.redisRetryIntervalMs,
     });
   }
 
   async createSession(input: NewSessionInput): Promise<CreatedSession> {
+    const startedAt = performance.now();
+    const created = await this.createInStores(input);
+    recordStoreLatency("create", created.store, performance.now() - startedAt);
+    getMetrics().signIns.inc();
+    return created;
+  }
+
+  private async createInStores(input: NewSessionInput): Promise<CreatedSession> {
     const token = generateSessionToken();
     const session: NewSession = {
       id: randomUUID(),
@@ -144,35 +155,53 @@ export class SessionManager {
    * interval; in Redis mode that is one round trip.
    */
   async validateSession(token: string, userId: string): Promise<ValidatedSession | null> {
-    const target: SessionTarget = { tokenHash: hashSessionToken(token), userId };
+    const startedAt = performance.now();
+    const { session, store } = await this.validateInStores({ tokenHash: hashSessionToken(token), userId });
+    recordStoreLatency("validate", store, performance.now() - startedAt);
+    return session;
+  }
+
+  private async validateInStores(target: SessionTarget): Promise<{ session: ValidatedSession | null; store: StoreKind }> {
     const touchInterval = this.options.touchIntervalSeconds;
 
     if (this.configured === "database") {
-      return this.onDatabase("validate a session", () => this.database.validate(target, touchInterval));
+      const session = await this.onDatabase("validate a session", () => this.database.validate(target, touchInterval));
+      return { session, store: "database" };
     }
 
     const result = await this.tryRedis("validate", (store) => store.validate(target, touchInterval));
     if (result.ok && result.value) {
       if (result.value.touched) {
         this.database.recordTouch(target, result.value).catch((error: unknown) => {
-          logBackupFailure("session touch not copied to PostgreSQL", { user_id: userId, error });
+          logBackupFailure("session touch not copied to PostgreSQL", { user_id: target.userId, error });
         });
       }
-      return result.value;
+      return { session: result.value, store: "redis" };
     }
     if (result.ok) {
-      return this.restoreFromOutage(target);
+      return { session: await this.restoreFromOutage(target), store: "redis" };
     }
 
-    return this.onDatabase("validate a session", () =>
+    const session = await this.onDatabase("validate a session", () =>
       this.database.validate(target, touchInterval, { redisSynced: false }),
     );
+    return { session, store: "database" };
   }
 
   /** Ends a session in every store that has it; true when a live session was ended. */
   async revokeSession(target: SessionTarget, reason: string): Promise<boolean> {
+    const startedAt = performance.now();
+    const { ended, store } = await this.revokeInStores(target, reason);
+    recordStoreLatency("revoke", store, performance.now() - startedAt);
+    if (ended) {
+      (reason === "sign_out" ? getMetrics().signOuts : getMetrics().revocations).inc();
+    }
+    return ended;
+  }
+
+  private async revokeInStores(target: SessionTarget, reason: string): Promise<{ ended: boolean; store: StoreKind }> {
     if (this.configured === "database") {
-      return this.onDatabase("revoke a session", () => this.database.revoke(target, reason));
+      return { ended: await this.onDatabase("revoke a session", () => this.database.revoke(target, reason)), store: "database" };
     }
 
     const removed = await this.tryRedis("revoke", (store) => store.revoke(target));
@@ -180,7 +209,8 @@ export class SessionManager {
       // The conditional UPDATE decides which of two concurrent revokes ended the session. The
       // copy may trail Redis by a touch, so a record Redis just deleted also counts as live.
       const row = await this.database.revokeRow(target, reason, { redisSynced: removed.ok });
-      return row.updated && ((removed.ok && removed.value) || row.liveInCopy);
+      const ended = row.updated && ((removed.ok && removed.value) || row.liveInCopy);
+      return { ended, store: removed.ok ? "redis" : "database" };
     } catch (error) {
       if (!removed.ok) {
         throw new StoreUnavailableError(`neither Redis nor PostgreSQL could revoke the session: ${describeError(error)}`);
@@ -188,8 +218,13 @@ export class SessionManager {
       // NOTE: the backup row stays live until it expires; a later fallback to PostgreSQL would
       // accept this session again until then.
       logBackupFailure("session revocation not written to PostgreSQL", { user_id: target.userId, error });
-      return removed.value;
+      return { ended: removed.value, store: "redis" };
     }
+  }
+
+  /** Returns the Redis client for read-only reports (memory figures); null when Redis is not configured. */
+  redisClientForReports(): RedisClient | null {
+    return this.redisClient;
   }
 
   /** True when Redis is configured and should be used now. */
@@ -238,7 +273,7 @@ export class SessionManager {
       (async () => {
         await waitForFirstConnection(client, this.options.redisProbeTimeoutMs);
         assertRedisConnected(client);
-        await client.ping();
+        await Promise.all(dataNodes(client).map((node) => node.ping()));
       })(),
       this.options.redisProbeTimeoutMs,
       "redis probe",
@@ -261,6 +296,65 @@ export class SessionManager {
       logRepairFailure("could not check PostgreSQL for a session missing from redis", { user_id: target.userId, error });
       return null;
     }
+  }
+
+  /**
+   * Makes Redis hold what PostgreSQL says before it is used again: a full rebuild when Redis lost
+   * its data (no epoch markers: restarted empty, or evicted), then the replay of the changes made
+   * during the outage. Redis errors propagate (Redis stays down); PostgreSQL errors return
+   * `complete: false` so the work is retried later.
+   */
+  async bringRedisUpToDate(): Promise<{ complete: boolean }> {
+    const store = this.redisStore;
+    if (!store) return { complete: true };
+
+    if (!(await store.hasEpochMarkers())) {
+      const rebuilt = await this.rebuildRedisFromDatabase();
+      if (!rebuilt.complete) return rebuilt;
+      await store.writeEpochMarkers();
+    }
+    return this.replayOutageChanges();
+  }
+
+  /** Throws when Redis no longer holds its epoch markers, which puts it down until rebuilt. */
+  private async verifyRedisKeptData(): Promise<void> {
+    if (this.redisStore && !(await this.redisStore.hasEpochMarkers())) {
+      throw new Error("Redis lost its session data (restarted empty or evicted keys); rebuilding it from PostgreSQL");
+    }
+  }
+
+  /**
+   * Writes every live session of PostgreSQL into Redis, in batches of one round trip each. The
+   * console serves from PostgreSQL meanwhile, so nothing is missed: changes made during the
+   * rebuild are marked unsynced and replayed right after it.
+   */
+  async rebuildRedisFromDatabase(): Promise<{ complete: boolean }> {
+    const store = this.redisStore;
+    if (!store) return { complete: true };
+
+    const startedAt = Date.now();
+    let afterId: string | null = null;
+    let written = 0;
+    for (let batch = 0; batch < replayMaxBatches; batch += 1) {
+      let rows: UnsyncedSession[];
+      try {
+        rows = await this.database.listLive(afterId, rebuildBatchSize);
+      } catch (error) {
+        logger.warn("could not read sessions to rebuild redis", { error: describeError(error) });
+        return { complete: false };
+      }
+      if (rows.length === 0) break;
+
+      await Promise.all(rows.map((row) => store.create(sessionFromRow(row), row)));
+      written += rows.length;
+      afterId = rows[rows.length - 1].id;
+    }
+
+    logger.warn("rebuilt redis from PostgreSQL after it lost its session data", {
+      sessions: written,
+      duration_ms: Date.now() - startedAt,
+    });
+    return { complete: true };
   }
 
   /**

@@ -40,7 +40,7 @@ export interface SessionTarget {
 
 /** Keys and values in the store that are not valid sessions, found by the integrity check. */
 export interface StoreAnomalies {
-  status: "ok" | "found" | "pending" | "failed";
+  status: "ok" | "found" | "pending" | "failed" | "disabled";
   /** Session keys whose value cannot be parsed as a session record. */
   unreadable_values: number;
   /** Session keys that hold another Redis type than a string. */

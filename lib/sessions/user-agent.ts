@@ -14,12 +14,25 @@ export interface ParsedUserAgent {
 // ua-parser-js 1.x (MIT); version 2 changed to the AGPL and must not be used here.
 const maxLength = 512;
 
+// Parsing costs tens of microseconds and a list page shows the same few agents again and again.
+const cacheLimit = 1000;
+const cache = new Map<string, ParsedUserAgent>();
+
 /** Parses a User-Agent header into the fields the session list shows and filters on. */
 export function parseUserAgent(userAgent: string | null | undefined): ParsedUserAgent {
   if (!userAgent) {
     return { browser: null, browserVersion: null, os: null, osVersion: null, deviceType: null };
   }
 
+  const cached = cache.get(userAgent);
+  if (cached) return cached;
+  const parsed = parseUncached(userAgent);
+  if (cache.size >= cacheLimit) cache.delete(cache.keys().next().value as string);
+  cache.set(userAgent, parsed);
+  return parsed;
+}
+
+function parseUncached(userAgent: string): ParsedUserAgent {
   const result = new UAParser(userAgent.slice(0, maxLength)).getResult();
   const browser = result.browser.name ?? null;
   const os = result.os.name ?? null;

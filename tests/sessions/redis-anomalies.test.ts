@@ -97,8 +97,9 @@ describe("redis session counts with stray keys", () => {
   });
 
   it("reports a valid record missing from the index", async () => {
-    const [record, expiryIndex] = store.layout.sessionKeys(sessions[1].tokenHash, sessions[1].userId);
-    await redis.zrem(expiryIndex, sessions[1].tokenHash);
+    const { keys, member } = store.layout.session(sessions[1].tokenHash, sessions[1].userId);
+    const [record, expiryIndex] = keys;
+    await redis.zrem(expiryIndex, member);
     expect(await redis.exists(record)).toBe(1);
 
     await store.refreshIntegrity();

@@ -52,12 +52,12 @@ export interface RedisServer {
   stop(): Promise<void>;
 }
 
-/** Starts a throwaway redis-server on a loopback port, with no persistence. */
-export async function startRedisServer(port?: number): Promise<RedisServer> {
+/** Starts a throwaway redis-server on a loopback port, with no persistence; `extraArgs` add settings. */
+export async function startRedisServer(port?: number, extraArgs: string[] = []): Promise<RedisServer> {
   const chosenPort = port ?? (await freePort());
   const child: ChildProcess = spawn(
     "redis-server",
-    ["--port", String(chosenPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no"],
+    ["--port", String(chosenPort), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--daemonize", "no", ...extraArgs],
     { stdio: "ignore" },
   );
 

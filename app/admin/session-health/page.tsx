@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 
 import { AppHeader } from "@/app/_components/app-header";
 import { HealthPanel } from "@/app/_components/health-panel";
+import { StoreDetailsPanel } from "@/app/_components/store-details-panel";
 import { PageTitle } from "@/app/_components/notices";
 import { StoreUnavailable } from "@/app/_components/store-unavailable";
 import { checkAdminPage } from "@/lib/auth/admin-page";
@@ -32,6 +33,7 @@ export default async function SessionHealthPage() {
       <main className="mx-auto max-w-7xl space-y-6 px-6 py-8">
         <PageTitle title="Session health" subtitle="Whether the session stores respond, and how fast." />
         <HealthPanel initialHealth={health} initialStatistics={statistics} />
+        <StoreDetailsPanel />
       </main>
     </>
   );

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 
 import { AppHeader } from "@/app/_components/app-header";
+import { DistributionPanel } from "@/app/_components/distribution-panel";
+import { HistoryCharts } from "@/app/_components/history-charts";
 import { MonitoringPanel } from "@/app/_components/monitoring-panel";
 import { PageTitle } from "@/app/_components/notices";
 import { StoreUnavailable } from "@/app/_components/store-unavailable";
@@ -28,6 +30,8 @@ export default async function SessionMonitoringPage() {
       <main className="mx-auto max-w-7xl space-y-6 px-6 py-8">
         <PageTitle title="Session monitoring" subtitle="How many sessions are live, and how many users they belong to." />
         <MonitoringPanel initialStatistics={statistics} />
+        <HistoryCharts />
+        <DistributionPanel />
       </main>
     </>
   );

@@ -1,6 +1,6 @@
 import "server-only";
 
-import { and, eq, gt, gte, isNotNull, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
+import { and, eq, gt, gte, inArray, isNotNull, isNull, lt, lte, sql, type SQL } from "drizzle-orm";
 
 import type { SessionFilter, SessionStatus } from "@/lib/sessions/list-query";
 
@@ -37,6 +37,20 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (character) => `\\${character}`);
 }
 
+/**
+ * `<<=` is "contained in or equal", so a single address and a network both work. A narrow network
+ * has few sessions: the GiST index finds them and they are sorted. A broad one can have many, and
+ * sorting them all would be slow, so the function form hides the condition from the index and the
+ * list is read newest-first until a page is full.
+ * NOTE: a broad network with very few sessions in a large table reads far down the list.
+ */
+function ipCondition(network: string): SQL {
+  const [address, prefix] = network.split("/");
+  const bits = prefix === undefined ? (address.includes(":") ? 128 : 32) : Number(prefix);
+  const narrow = address.includes(":") ? bits >= 64 : bits >= 24;
+  return narrow ? sql`${sessions.ip} <<= ${network}::inet` : sql`network_subeq(${sessions.ip}, ${network}::inet)`;
+}
+
 const liveCondition = () => and(isNull(sessions.revokedAt), gt(sessions.expiresAt, sql`now()`));
 
 const statusConditions: Record<SessionStatus, () => SQL | undefined> = {
@@ -45,18 +59,41 @@ const statusConditions: Record<SessionStatus, () => SQL | undefined> = {
   revoked: () => isNotNull(sessions.revokedAt),
 };
 
-/** Builds the WHERE clause of a filter. Every condition has an index that keeps the list order. */
-export function sessionFilterCondition(filter: SessionFilter): SQL | undefined {
+// Up to this many users matching an email search are looked up by id; a broader search reads
+// the list newest-first instead, where matches are frequent enough to fill a page quickly.
+const maxEmailMatches = 1000;
+
+/**
+ * Resolves an email search to user ids first (trigram index), so that the sessions of a few
+ * matching users are read by the user index instead of by scanning the whole list for them.
+ */
+async function emailCondition(db: Database, email: string): Promise<SQL> {
+  const pattern = `%${escapeLike(email)}%`;
+  const matches = await db
+    .select({ id: users.id })
+    .from(users)
+    .where(sql`${users.email} ilike ${pattern}`)
+    .limit(maxEmailMatches + 1);
+
+  if (matches.length > maxEmailMatches) {
+    return sql`${sessions.userId} in (select ${users.id} from ${users} where ${users.email} ilike ${pattern})`;
+  }
+  if (matches.length === 0) {
+    return sql`false`;
+  }
+  return inArray(sessions.userId, matches.map((match) => match.id));
+}
+
+/** Builds the WHERE clause of a filter. Every condition has an index behind it. */
+export async function sessionFilterCondition(db: Database, filter: SessionFilter): Promise<SQL | undefined> {
   const conditions: Array<SQL | undefined> = [];
 
   if (filter.email) {
-    const pattern = `%${escapeLike(filter.email)}%`;
-    conditions.push(sql`${sessions.userId} in (select ${users.id} from ${users} where ${users.email} ilike ${pattern})`);
+    conditions.push(await emailCondition(db, filter.email));
   }
   if (filter.user_id) conditions.push(eq(sessions.userId, filter.user_id));
   if (filter.status) conditions.push(statusConditions[filter.status]());
-  // `<<=` is "contained in or equal", so a single address and a network both work.
-  if (filter.ip) conditions.push(sql`${sessions.ip} <<= ${filter.ip}::inet`);
+  if (filter.ip) conditions.push(ipCondition(filter.ip));
   if (filter.browser) conditions.push(eq(sessions.browser, filter.browser));
   if (filter.os) conditions.push(eq(sessions.os, filter.os));
   if (filter.created_after) conditions.push(gte(sessions.createdAt, new Date(filter.created_after)));
@@ -102,6 +139,20 @@ function withDate<T extends { now: string }>(row: T): Omit<T, "now"> & { now: Da
   return { ...row, now: new Date(row.now) };
 }
 
+const newestFirst = [sql`${sessions.createdAt} desc nulls last`, sql`${sessions.id} desc nulls last`];
+
+function prepareUnfilteredPages(db: Database) {
+  const keyset = sql`(${sessions.createdAt}, ${sessions.id}) < (${sql.placeholder("createdAt")}::timestamptz, ${sql.placeholder("id")}::uuid)`;
+  return {
+    first: selectRows(db).orderBy(...newestFirst).limit(sql.placeholder("limit")).prepare("session_list_first_page"),
+    next: selectRows(db).where(keyset).orderBy(...newestFirst).limit(sql.placeholder("limit")).prepare("session_list_next_page"),
+  };
+}
+
+// Planning this join over a table with many indexes costs more than running it, so the
+// unfiltered pages, which dashboards read most, use prepared statements with cached plans.
+const preparedPages = new WeakMap<Database, ReturnType<typeof prepareUnfilteredPages>>();
+
 /**
  * Reads one page, newest first, by keyset: `after` is the (created_at, id) of the previous page's
  * last row. Reads `limit + 1` rows so the caller knows whether another page follows.
@@ -110,14 +161,26 @@ export async function selectSessionPage(
   db: Database,
   query: { filter: SessionFilter; limit: number; after: { createdAt: string; id: string } | null },
 ): Promise<SessionListRow[]> {
+  if (Object.keys(query.filter).length === 0) {
+    let prepared = preparedPages.get(db);
+    if (!prepared) {
+      prepared = prepareUnfilteredPages(db);
+      preparedPages.set(db, prepared);
+    }
+    const rows = query.after
+      ? await prepared.next.execute({ limit: query.limit + 1, createdAt: query.after.createdAt, id: query.after.id })
+      : await prepared.first.execute({ limit: query.limit + 1 });
+    return rows.map(withDate);
+  }
+
   const keyset = query.after
     ? sql`(${sessions.createdAt}, ${sessions.id}) < (${query.after.createdAt}::timestamptz, ${query.after.id}::uuid)`
     : undefined;
 
   const rows = await selectRows(db)
-    .where(and(sessionFilterCondition(query.filter), keyset))
+    .where(and(await sessionFilterCondition(db, query.filter), keyset))
     // NULLS LAST matches the indexes, so PostgreSQL can read them in order instead of sorting.
-    .orderBy(sql`${sessions.createdAt} desc nulls last`, sql`${sessions.id} desc nulls last`)
+    .orderBy(...newestFirst)
     .limit(query.limit + 1);
   return rows.map(withDate);
 }
@@ -141,7 +204,7 @@ export async function countLiveSessions(
     .from(sessions)
     .where(
       and(
-        sessionFilterCondition(filter),
+        await sessionFilterCondition(db, filter),
         liveCondition(),
         exceptTokenHash ? sql`${sessions.tokenHash} <> ${exceptTokenHash}` : undefined,
       ),
@@ -179,12 +242,13 @@ export async function revokeLiveSessionsBatch(
     options.candidates === "unexpired"
       ? liveCondition()
       : and(isNull(sessions.revokedAt), gt(sessions.absoluteExpiresAt, sql`now()`));
+  const filterCondition = await sessionFilterCondition(db, options.filter);
   const batch = db
     .select({ id: sessions.id })
     .from(sessions)
     .where(
       and(
-        sessionFilterCondition(options.filter),
+        filterCondition,
         notOver,
         options.exceptTokenHash ? sql`${sessions.tokenHash} <> ${options.exceptTokenHash}` : undefined,
       ),

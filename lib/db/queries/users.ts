@@ -48,3 +48,17 @@ export async function updateUserCredentials(
     .returning();
   return user;
 }
+
+export async function updateUserPassword(db: Database, id: string, passwordHash: string): Promise<void> {
+  await db.update(users).set({ passwordHash, updatedAt: new Date() }).where(eq(users.id, id));
+}
+
+export async function updateUserRole(db: Database, id: string, role: UserRole): Promise<User | undefined> {
+  const [user] = await db.update(users).set({ role, updatedAt: new Date() }).where(eq(users.id, id)).returning();
+  return user;
+}
+
+export async function countAdmins(db: Database): Promise<number> {
+  const rows = await db.select({ id: users.id }).from(users).where(eq(users.role, "admin"));
+  return rows.length;
+}
