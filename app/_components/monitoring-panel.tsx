@@ -7,6 +7,7 @@ import { useSessionStatistics } from "@/lib/swr/use-session-statistics";
 import { LocalTime } from "./local-time";
 import { ErrorState, FallbackBanner, LoadingCards } from "./notices";
 import { RefreshBar } from "./refresh-bar";
+import { RepairIndexButton } from "./repair-index-button";
 import { formatCount, StatCard } from "./stat-card";
 import { storeLabel } from "./store-label";
 
@@ -18,7 +19,7 @@ const anomalyLabels: Array<[keyof StoreAnomalies, string]> = [
   ["unindexed_records", "Records missing from the index"],
 ];
 
-function AnomalyReport({ anomalies }: { anomalies: StoreAnomalies }) {
+function AnomalyReport({ anomalies, onRepaired }: { anomalies: StoreAnomalies; onRepaired: () => void }) {
   if (anomalies.status !== "found" && anomalies.status !== "failed") {
     return null;
   }
@@ -40,6 +41,7 @@ function AnomalyReport({ anomalies }: { anomalies: StoreAnomalies }) {
           Checked <LocalTime iso={anomalies.checked_at} withDate /> over {formatCount(anomalies.scanned_keys)} keys
         </p>
       ) : null}
+      {anomalies.status === "found" ? <RepairIndexButton onRepaired={onRepaired} /> : null}
     </section>
   );
 }
@@ -85,7 +87,7 @@ export function MonitoringPanel({ initialStatistics }: { initialStatistics?: Ses
         <StatCard label="Last refresh" testId="generated-at" value={<LocalTime iso={statistics.generated_at} />} />
       </div>
 
-      {statistics.store_anomalies ? <AnomalyReport anomalies={statistics.store_anomalies} /> : null}
+      {statistics.store_anomalies ? <AnomalyReport anomalies={statistics.store_anomalies} onRepaired={() => void refresh()} /> : null}
 
       <RefreshBar updatedAt={statistics.generated_at} showUpdatedAt={false} error={error} refreshing={refreshing} onRefresh={() => void refresh()} />
     </div>

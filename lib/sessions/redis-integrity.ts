@@ -22,10 +22,24 @@ export interface IndexedAnomaly {
   score: number;
 }
 
+/** The keys behind each kind of anomaly, gathered only for a repair. */
+export interface IntegrityFindings {
+  /** Record keys whose value is not a session record, or whose type is not a string. */
+  badRecordKeys: Array<{ key: string; shard: number; member: string }>;
+  /** Record keys without a TTL, with their expiry-index score when they have one. */
+  keysWithoutTtl: Array<{ key: string; score: number | null }>;
+  /** Live expiry-index entries whose record is gone. */
+  orphanEntries: Array<{ shard: number; member: string }>;
+  /** Readable records that no expiry index lists. */
+  unindexedRecordKeys: string[];
+}
+
 export interface IntegrityReport {
   anomalies: StoreAnomalies;
   /** Keyed by `<shard>:<token hash>`. */
   indexedAnomalies: Map<string, IndexedAnomaly>;
+  /** Present when the check was asked to gather the keys. */
+  findings?: IntegrityFindings;
 }
 
 function emptyAnomalies(status: StoreAnomalies["status"]): StoreAnomalies {
@@ -69,7 +83,7 @@ async function inspectRecordKeys(
     ),
   );
 
-  const stringKeys: Array<{ key: string; indexKey: string; score: number | null }> = [];
+  const stringKeys: Array<{ key: string; shard: number; member: string; indexKey: string; score: number | null }> = [];
   targets.forEach(({ key, shard, member }, index) => {
     const [type, ttl, scoreReply] = facts[index];
     const score = scoreReply === null ? null : Number(scoreReply);
@@ -81,28 +95,32 @@ async function inspectRecordKeys(
     }
     if (type !== "string") {
       report.anomalies.wrong_type_keys += 1;
+      report.findings?.badRecordKeys.push({ key, shard, member });
       if (score !== null) report.indexedAnomalies.set(indexKey, { kind: "wrong_type", score });
       return;
     }
     if (ttl === -1) {
       report.anomalies.keys_without_ttl += 1;
+      report.findings?.keysWithoutTtl.push({ key, score });
       if (score !== null) report.indexedAnomalies.set(indexKey, { kind: "no_ttl", score });
     }
-    stringKeys.push({ key, indexKey, score });
+    stringKeys.push({ key, shard, member, indexKey, score });
   });
 
   const values = await Promise.all(stringKeys.map(({ key }) => redis.get(key)));
-  stringKeys.forEach(({ indexKey, score }, index) => {
+  stringKeys.forEach(({ key, shard, member, indexKey, score }, index) => {
     const value = values[index];
     if (typeof value !== "string") {
       return;
     }
     if (!parseSessionRecord(value)) {
       report.anomalies.unreadable_values += 1;
+      report.findings?.badRecordKeys.push({ key, shard, member });
       // A value that is not a record replaces the no-TTL finding: the counts leave it out either way.
       if (score !== null) report.indexedAnomalies.set(indexKey, { kind: "unreadable", score });
     } else if (score === null) {
       report.anomalies.unindexed_records += 1;
+      report.findings?.unindexedRecordKeys.push(key);
     }
   });
 }
@@ -127,6 +145,7 @@ async function findOrphanEntries(redis: RedisClient, layout: RedisKeyLayout, now
       live.forEach(({ member, score }, index) => {
         if (existing[index] === 0) {
           report.anomalies.orphan_index_entries += 1;
+          report.findings?.orphanEntries.push({ shard, member });
           report.indexedAnomalies.set(`${shard}:${member}`, { kind: "orphan", score });
         }
       });
@@ -137,9 +156,17 @@ async function findOrphanEntries(redis: RedisClient, layout: RedisKeyLayout, now
 /**
  * Walks every session key and every expiry index once, on every server that holds data. Takes
  * about one round trip per thousand keys; meant to run in the background, not per request.
+ * With `gatherFindings`, it also lists the keys behind each anomaly, for a repair.
  */
-export async function checkRedisIntegrity(redis: RedisClient, layout: RedisKeyLayout): Promise<IntegrityReport> {
+export async function checkRedisIntegrity(
+  redis: RedisClient,
+  layout: RedisKeyLayout,
+  options: { gatherFindings?: boolean } = {},
+): Promise<IntegrityReport> {
   const report: IntegrityReport = { anomalies: emptyAnomalies("ok"), indexedAnomalies: new Map() };
+  if (options.gatherFindings) {
+    report.findings = { badRecordKeys: [], keysWithoutTtl: [], orphanEntries: [], unindexedRecordKeys: [] };
+  }
   const now = await redisNow(redis);
 
   // SCAN walks one server's keyspace, so a cluster is walked master by master.

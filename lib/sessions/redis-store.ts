@@ -8,7 +8,7 @@ import { assertRedisConnected, dataNodes, type RedisClient } from "@/lib/redis/c
 import { RedisClock } from "@/lib/redis/clock";
 import { describeError } from "@/lib/util/describe-error";
 
-import { checkRedisIntegrity, initialIntegrityReport, type IntegrityReport } from "./redis-integrity";
+import { checkRedisIntegrity, initialIntegrityReport, type IntegrityFindings, type IntegrityReport } from "./redis-integrity";
 import { CLUSTER_SHARD_COUNT, RedisKeyLayout } from "./redis-keys";
 import {
   parseSessionRecord,
@@ -248,6 +248,53 @@ export class RedisSessionStore implements SessionStore {
       ...this.layout.shards.map((shard) => redis.exists(this.layout.shard(shard).expiryIndex)),
     ]);
     return { status: "up", latency_ms: Math.round((performance.now() - startedAt) * 100) / 100, error: null };
+  }
+
+  /** Runs the integrity check and lists the keys behind each anomaly, for a repair. */
+  async findAnomalies(): Promise<IntegrityReport> {
+    return checkRedisIntegrity(this.redis, this.layout, { gatherFindings: true });
+  }
+
+  /**
+   * Fixes what a check found without touching valid sessions: deletes values that are not
+   * session records and their index entries, drops index entries whose record is gone, and gives
+   * records without a TTL the expiry their index or their own times say. Returns what it changed.
+   */
+  async fixAnomalies(findings: IntegrityFindings): Promise<{ deleted: number; unindexed: number; ttlsRestored: number }> {
+    const redis = this.redis;
+    const now = await this.clock.now();
+
+    const badKeys = new Set(findings.badRecordKeys.map(({ key }) => key));
+    const deletions = await Promise.all(
+      findings.badRecordKeys.map(async ({ key, shard, member }) => {
+        const [deleted] = await Promise.all([redis.del(key), redis.zrem(this.layout.shard(shard).expiryIndex, member)]);
+        return deleted;
+      }),
+    );
+    const unindexed = await Promise.all(
+      findings.orphanEntries.map(({ shard, member }) => redis.zrem(this.layout.shard(shard).expiryIndex, member)),
+    );
+
+    const restored = await Promise.all(
+      findings.keysWithoutTtl
+        .filter(({ key }) => !badKeys.has(key))
+        .map(async ({ key, score }) => {
+          const value = score === null ? await redis.get(key) : null;
+          const expiresAt = score ?? (value === null ? null : parseSessionRecord(value)?.expiresAt) ?? now;
+          // PEXPIREAT with a time already past deletes the key, which is right for an expired record.
+          return redis.pexpireat(key, Math.max(expiresAt, now));
+        }),
+    );
+
+    const sum = (values: number[]) => values.reduce((total, value) => total + Number(value), 0);
+    return { deleted: sum(deletions), unindexed: sum(unindexed), ttlsRestored: sum(restored) };
+  }
+
+  /** Deletes records that no index lists, once PostgreSQL has rewritten every live session. */
+  async deleteRecords(keys: string[]): Promise<number> {
+    const redis = this.redis;
+    const deleted = await Promise.all(keys.map((key) => redis.del(key)));
+    return deleted.reduce((total, count) => total + count, 0);
   }
 
   /** Runs the integrity check now and keeps its result for the following counts. */

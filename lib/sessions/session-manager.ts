@@ -328,9 +328,9 @@ export class SessionManager {
    * console serves from PostgreSQL meanwhile, so nothing is missed: changes made during the
    * rebuild are marked unsynced and replayed right after it.
    */
-  async rebuildRedisFromDatabase(): Promise<{ complete: boolean }> {
+  async rebuildRedisFromDatabase(): Promise<{ complete: boolean; written: number }> {
     const store = this.redisStore;
-    if (!store) return { complete: true };
+    if (!store) return { complete: true, written: 0 };
 
     const startedAt = Date.now();
     let afterId: string | null = null;
@@ -341,7 +341,7 @@ export class SessionManager {
         rows = await this.database.listLive(afterId, rebuildBatchSize);
       } catch (error) {
         logger.warn("could not read sessions to rebuild redis", { error: describeError(error) });
-        return { complete: false };
+        return { complete: false, written };
       }
       if (rows.length === 0) break;
 
@@ -350,11 +350,11 @@ export class SessionManager {
       afterId = rows[rows.length - 1].id;
     }
 
-    logger.warn("rebuilt redis from PostgreSQL after it lost its session data", {
+    logger.warn("rewrote the live sessions of PostgreSQL into redis", {
       sessions: written,
       duration_ms: Date.now() - startedAt,
     });
-    return { complete: true };
+    return { complete: true, written };
   }
 
   /**

