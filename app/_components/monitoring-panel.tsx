@@ -1,5 +1,7 @@
 "use client";
 
+import { useState } from "react";
+
 import type { SessionStatistics } from "@/lib/sessions/statistics";
 import type { StoreAnomalies } from "@/lib/sessions/types";
 import { useSessionStatistics } from "@/lib/swr/use-session-statistics";
@@ -19,7 +21,7 @@ const anomalyLabels: Array<[keyof StoreAnomalies, string]> = [
   ["unindexed_records", "Records missing from the index"],
 ];
 
-function AnomalyReport({ anomalies, onRepaired }: { anomalies: StoreAnomalies; onRepaired: () => void }) {
+function AnomalyReport({ anomalies, onRepaired }: { anomalies: StoreAnomalies; onRepaired: (summary: string) => void }) {
   if (anomalies.status !== "found" && anomalies.status !== "failed") {
     return null;
   }
@@ -48,6 +50,7 @@ function AnomalyReport({ anomalies, onRepaired }: { anomalies: StoreAnomalies; o
 
 export function MonitoringPanel({ initialStatistics }: { initialStatistics?: SessionStatistics }) {
   const { statistics, error, loading, refreshing, refresh } = useSessionStatistics(initialStatistics);
+  const [repairSummary, setRepairSummary] = useState<string | null>(null);
 
   if (!statistics && loading) {
     return <LoadingCards count={4} />;
@@ -87,7 +90,20 @@ export function MonitoringPanel({ initialStatistics }: { initialStatistics?: Ses
         <StatCard label="Last refresh" testId="generated-at" value={<LocalTime iso={statistics.generated_at} />} />
       </div>
 
-      {statistics.store_anomalies ? <AnomalyReport anomalies={statistics.store_anomalies} onRepaired={() => void refresh()} /> : null}
+      {repairSummary ? (
+        <p role="status" data-testid="repair-result" className="rounded-md border border-emerald-300 bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          {repairSummary}
+        </p>
+      ) : null}
+      {statistics.store_anomalies ? (
+        <AnomalyReport
+          anomalies={statistics.store_anomalies}
+          onRepaired={(summary) => {
+            setRepairSummary(summary);
+            void refresh();
+          }}
+        />
+      ) : null}
 
       <RefreshBar updatedAt={statistics.generated_at} showUpdatedAt={false} error={error} refreshing={refreshing} onRefresh={() => void refresh()} />
     </div>

@@ -20,20 +20,21 @@ const planLabels: Array<[keyof IndexRepairReport["plan"], string]> = [
 
 /**
  * Repairs the Redis session index in two steps: a dry run lists what the repair would do, and
- * only the confirmation runs it. `onRepaired` lets the dashboard count again at once.
+ * only the confirmation runs it. `onRepaired` receives a summary, so that the dashboard can show it
+ * and count again: the anomaly report, and this button with it, goes away once the index is whole.
  */
-export function RepairIndexButton({ onRepaired }: { onRepaired: () => void }) {
+export function RepairIndexButton({ onRepaired }: { onRepaired: (summary: string) => void }) {
   const [plan, setPlan] = useState<IndexRepairReport | null>(null);
   const [busy, setBusy] = useState(false);
-  const [message, setMessage] = useState<{ kind: "done" | "error"; text: string } | null>(null);
+  const [error, setError] = useState<string | null>(null);
 
   async function runDry() {
     setBusy(true);
-    setMessage(null);
+    setError(null);
     try {
       setPlan(await sendJson<IndexRepairReport>(endpoint, "POST", { dry_run: true }));
     } catch (caught) {
-      setMessage({ kind: "error", text: caught instanceof Error ? caught.message : "The dry run failed." });
+      setError(caught instanceof Error ? caught.message : "The dry run failed.");
     } finally {
       setBusy(false);
     }
@@ -45,10 +46,11 @@ export function RepairIndexButton({ onRepaired }: { onRepaired: () => void }) {
       const report = await sendJson<IndexRepairReport>(endpoint, "POST", { dry_run: false });
       const done = report.done!;
       const fixed = done.deleted_unreadable_records + done.removed_orphan_index_entries + done.restored_ttls + done.deleted_unknown_records;
-      setMessage({ kind: "done", text: `Repaired ${formatCount(fixed)} keys and rewrote ${formatCount(done.rewritten_sessions)} sessions.` });
-      onRepaired();
+      const keys = `${formatCount(fixed)} ${fixed === 1 ? "key" : "keys"}`;
+      const sessions = `${formatCount(done.rewritten_sessions)} ${done.rewritten_sessions === 1 ? "session" : "sessions"}`;
+      onRepaired(`Repaired ${keys} and rewrote ${sessions} from PostgreSQL.`);
     } catch (caught) {
-      setMessage({ kind: "error", text: caught instanceof Error ? caught.message : "The repair failed." });
+      setError(caught instanceof Error ? caught.message : "The repair failed.");
     } finally {
       setPlan(null);
       setBusy(false);
@@ -66,9 +68,9 @@ export function RepairIndexButton({ onRepaired }: { onRepaired: () => void }) {
       >
         Repair the index…
       </button>
-      {message ? (
-        <span role="status" data-testid="repair-result" className={message.kind === "done" ? "text-sm text-emerald-700" : "text-sm text-red-700"}>
-          {message.text}
+      {error ? (
+        <span role="alert" data-testid="repair-error" className="text-sm text-red-700">
+          {error}
         </span>
       ) : null}
       <ConfirmDialog

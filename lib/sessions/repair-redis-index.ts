@@ -5,6 +5,7 @@ import { logger } from "@/lib/logger";
 import { processSingleton } from "@/lib/process-singleton";
 
 import type { SessionManager } from "./session-manager";
+import { forgetSessionStatistics } from "./statistics";
 import type { StoreAnomalies } from "./types";
 
 /** Findings of an index repair, its plan, and the changes it made. */
@@ -73,6 +74,7 @@ async function runRepair(manager: SessionManager, dryRun: boolean): Promise<Inde
   const between = await store.findAnomalies();
   const deletedUnknown = await store.deleteRecords(between.findings!.unindexedRecordKeys);
   const after = await store.refreshIntegrity();
+  forgetSessionStatistics(manager);
 
   report.plan.rewrite_live_sessions = rewrite.written;
   report.done = {

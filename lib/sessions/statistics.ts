@@ -90,6 +90,12 @@ export async function getSessionStatistics(manager: SessionManager): Promise<Ses
   return state.pending;
 }
 
+/** Drops the cached count, so that the next request counts again: for changes an admin waits to see. */
+export function forgetSessionStatistics(manager: SessionManager): void {
+  const cache = statisticsCaches().get(manager);
+  if (cache) cache.value = null;
+}
+
 /** Counts sessions in the configured store, or in PostgreSQL when Redis is configured but not responding. */
 export async function countSessionStatistics(manager: SessionManager): Promise<SessionStatistics> {
   const startedAt = performance.now();
