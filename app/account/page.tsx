@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 
 import { AppHeader } from "@/app/_components/app-header";
+import { ChangePasswordForm } from "@/app/_components/change-password-form";
 import { LocalTime } from "@/app/_components/local-time";
 import { PageTitle } from "@/app/_components/notices";
 import { StoreUnavailable } from "@/app/_components/store-unavailable";
@@ -52,6 +53,8 @@ export default async function AccountPage({ searchParams }: { searchParams: Prom
             <dd className="mt-1"><LocalTime iso={session.absoluteExpiresAt.toISOString()} withDate /></dd>
           </div>
         </dl>
+
+        <ChangePasswordForm email={user.email} />
       </main>
     </>
   );

@@ -1,9 +1,10 @@
-/** An API answer that was not a success, with the status and the route's error code. */
+/** An API response that was not a success, with the HTTP status, the route's error code and the field it names. */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
     message: string,
+    readonly field?: string,
   ) {
     super(message);
     this.name = "ApiError";
@@ -24,7 +25,7 @@ const unreachable = () => new ApiError(0, "network_error", "The console server d
 export async function readApiResponse<T>(response: Response): Promise<T> {
   const body = (await response.json().catch(() => null)) as
     | { success: true; data: T }
-    | { success: false; error?: { code?: string; message?: string } }
+    | { success: false; error?: { code?: string; message?: string; field?: string } }
     | null;
 
   if (body?.success === true) {
@@ -32,7 +33,7 @@ export async function readApiResponse<T>(response: Response): Promise<T> {
   }
   const code = body?.error?.code ?? "unexpected_response";
   const message = body?.error?.message ?? `The server answered HTTP ${response.status}.`;
-  throw new ApiError(response.status, code, message);
+  throw new ApiError(response.status, code, message, body?.error?.field);
 }
 
 /** Fetches a JSON route for SWR and returns its `data`. */
@@ -44,7 +45,7 @@ export async function fetchData<T>(url: string): Promise<T> {
 }
 
 /** Sends a mutation to a JSON route and returns its `data`. */
-export async function sendJson<T>(url: string, method: "POST" | "DELETE", body?: unknown): Promise<T> {
+export async function sendJson<T>(url: string, method: "POST" | "PATCH" | "DELETE", body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
 

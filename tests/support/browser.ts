@@ -21,3 +21,17 @@ export function collectProblems(page: Page): string[] {
   page.on("pageerror", (error) => problems.push(`pageerror: ${error.message}`));
   return problems;
 }
+
+/** Signs in through the sign-in form and waits for the page the console sends the account to. */
+export async function signInThroughForm(page: Page, baseUrl: string, account: { email: string; password: string }, landing: string): Promise<void> {
+  await page.goto(`${baseUrl}/login`);
+  await page.getByLabel("Email").fill(account.email);
+  await page.getByLabel("Password").fill(account.password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page.waitForURL(`${baseUrl}${landing}`);
+}
+
+/** Returns the problems except Chrome's "Failed to load resource" lines, which Chrome logs for every failed request. */
+export function withoutFailedLoads(problems: string[]): string[] {
+  return problems.filter((problem) => !problem.startsWith("error: Failed to load resource"));
+}

@@ -8,6 +8,7 @@ import { BulkSignOutButton } from "@/app/_components/sessions/bulk-sign-out";
 import { Pagination } from "@/app/_components/sessions/pagination";
 import { SessionTable } from "@/app/_components/sessions/session-table";
 import { StoreUnavailable } from "@/app/_components/store-unavailable";
+import { UserRoleForm } from "@/app/_components/user-role-form";
 import { checkAdminPage } from "@/lib/auth/admin-page";
 import { findUserById } from "@/lib/db/queries/users";
 import { AppError } from "@/lib/errors";
@@ -60,6 +61,7 @@ export default async function UserSessionsPage({
           title={user.email}
           subtitle={`${user.name ?? "No name"} · ${user.role} · account created ${user.createdAt.toISOString().slice(0, 10)}`}
         />
+        <UserRoleForm userId={user.id} email={user.email} role={user.role} isSelf={user.id === current.user.id} />
         <div className="flex flex-wrap items-center justify-between gap-3">
           <BulkSignOutButton
             filter={{ user_id: user.id }}
