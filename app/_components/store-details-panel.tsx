@@ -48,7 +48,7 @@ function RedisFigures({ redis }: { redis: RedisMemoryReport }) {
         <Figure label="Clients" value={formatCount(redis.connected_clients)} />
         <Figure label="Session entries" value={formatCount(redis.session_entries)} />
         <Figure label="Keys (with TTL)" value={`${formatCount(redis.keys)} (${formatCount(redis.volatile_keys)})`} />
-        <Figure label="Memory per session" value={redis.bytes_per_session === null ? "—" : `${redis.bytes_per_session} B`} />
+        <Figure label="Memory per session" value={redis.bytes_per_session === null ? "from 1,000 sessions" : `${redis.bytes_per_session} B`} />
         <Figure label="Servers" value={String(redis.nodes)} />
       </dl>
     </>

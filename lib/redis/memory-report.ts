@@ -122,7 +122,10 @@ export async function readRedisMemory(
     keys: keyspace.keys,
     volatile_keys: keyspace.expires,
     session_entries: figures.sessionEntries,
-    bytes_per_session: figures.sessionEntries > 0 ? Math.round(used / figures.sessionEntries) : null,
+    // Below a thousand sessions the server's own memory and other keys dominate, and the figure
+    // would mislead; from there it approaches the measured cost of a session.
+    bytes_per_session:
+      figures.sessionEntries >= 1000 ? Math.round((used - sum("used_memory_startup")) / figures.sessionEntries) : null,
     warnings,
   };
 }
