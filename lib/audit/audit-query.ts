@@ -6,7 +6,13 @@ import { decodeCursor, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, singleValuedParams, val
 
 const auditQuerySchema = z
   .object({
-    actor: z.string().trim().min(1, "actor must not be empty").max(254, "actor must be at most 254 characters"),
+    actor: z
+      .string()
+      .trim()
+      .min(1, "actor must not be empty")
+      .max(254, "actor must be at most 254 characters")
+      // PostgreSQL text values cannot contain NUL.
+      .refine((value) => !value.includes("\u0000"), "actor must not contain NUL characters"),
     action: z.enum(auditActions, { message: `action must be one of ${auditActions.join(", ")}` }),
     limit: z.coerce
       .number({ message: "limit must be a number" })
@@ -17,6 +23,9 @@ const auditQuerySchema = z
   })
   .partial()
   .strict();
+
+/** Query parameters of the audit list. */
+export const auditQueryParams = Object.keys(auditQuerySchema.shape);
 
 export interface AuditListQuery {
   actor?: string;

@@ -19,7 +19,8 @@ import { verifyAgainstDummyHash, verifyPassword } from "./password";
 import { getAuthSecret } from "./secret";
 
 const credentialsSchema = z.object({
-  email: z.string().trim().min(3).max(254),
+  // PostgreSQL text cannot contain NUL, so such an email is only a failed sign-in.
+  email: z.string().trim().min(3).max(254).refine((value) => !value.includes("\u0000")),
   password: z.string().min(1).max(1024),
 });
 

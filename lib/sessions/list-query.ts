@@ -22,9 +22,30 @@ export function isIpOrCidr(value: string): boolean {
   return Number(prefix) <= (version === 4 ? 32 : 128);
 }
 
+// PostgreSQL has no year 0 and rejects UTC offsets beyond 15:59, while an ISO 8601 time may
+// name year 0000 or +23:59. Times are compared in UTC, within years 1 to 9999.
+const earliestTime = Date.parse("0001-01-01T00:00:00Z");
+const latestTime = Date.parse("9999-12-31T23:59:59.999Z");
+
+/** True for a time that PostgreSQL can read once it is converted to UTC. */
+function isSupportedTime(value: string): boolean {
+  const time = Date.parse(value);
+  return time >= earliestTime && time <= latestTime;
+}
+
 const isoTime = (field: string) =>
-  z.iso.datetime({ offset: true, message: `${field} must be an ISO 8601 time such as 2026-01-31T12:00:00Z` });
-const shortText = (field: string) => z.string().trim().min(1, `${field} must not be empty`).max(100, `${field} must be at most 100 characters`);
+  z.iso
+    .datetime({ offset: true, message: `${field} must be an ISO 8601 time such as 2026-01-31T12:00:00Z` })
+    .refine(isSupportedTime, { message: `${field} must be a time between the years 1 and 9999` });
+
+const shortText = (field: string) =>
+  z
+    .string()
+    .trim()
+    .min(1, `${field} must not be empty`)
+    .max(100, `${field} must be at most 100 characters`)
+    // PostgreSQL text values cannot contain NUL.
+    .refine((value) => !value.includes("\u0000"), `${field} must not contain NUL characters`);
 
 /** Filters shared by the session list, the bulk sign-out and the page URL. */
 export const sessionFilterSchema = z
@@ -60,7 +81,9 @@ export function encodeCursor(cursor: Cursor): string {
 export function decodeCursor(value: string): Cursor | null {
   try {
     const parsed = cursorSchema.safeParse(JSON.parse(Buffer.from(value, "base64url").toString("utf8")));
-    return parsed.success ? { createdAt: parsed.data.c, id: parsed.data.i } : null;
+    if (!parsed.success || !isSupportedTime(parsed.data.c)) return null;
+    // The cursor reaches SQL as text, so it is normalized to UTC first (see isSupportedTime).
+    return { createdAt: new Date(parsed.data.c).toISOString(), id: parsed.data.i };
   } catch {
     return null;
   }
@@ -75,6 +98,9 @@ export const listQuerySchema = sessionFilterSchema.extend({
     .default(DEFAULT_PAGE_SIZE),
   cursor: z.string().max(512, "cursor is invalid").optional(),
 });
+
+/** Query parameters of the session list. */
+export const listQueryParams = Object.keys(listQuerySchema.shape);
 
 export interface ListQuery {
   filter: SessionFilter;
@@ -121,6 +147,9 @@ export function parseListQuery(params: URLSearchParams): ListQuery {
 }
 
 const pageQuerySchema = listQuerySchema.pick({ limit: true, cursor: true }).strict();
+
+/** Query parameters of a list whose filter the server sets. */
+export const pageQueryParams = Object.keys(pageQuerySchema.shape);
 
 /** Parses only `limit` and `cursor`, for lists whose filter the server sets (a user's own sessions). */
 export function parsePageQuery(params: URLSearchParams): { limit: number; cursor: Cursor | null } {

@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 
 import { AppError, errorResponse } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
+import { findUnknownParam } from "@/lib/http/query-params";
 import { logger } from "@/lib/logger";
 import { getMetrics } from "@/lib/metrics/registry";
 import { registerSessionGauges } from "@/lib/metrics/session-gauges";
@@ -23,6 +24,10 @@ export async function GET(request: Request): Promise<Response> {
   }
   if (!hasToken(request, token)) {
     return errorResponse(new AppError("unauthorized", "Send Authorization: Bearer <METRICS_TOKEN>."));
+  }
+  const unknownParam = findUnknownParam(request.url, []);
+  if (unknownParam) {
+    return errorResponse(unknownParam);
   }
 
   const { registry } = getMetrics();

@@ -2,6 +2,7 @@ import NextAuth from "next-auth";
 import type { NextRequest } from "next/server";
 
 import { getAuthOptions } from "@/lib/auth/options";
+import { isCrossSiteRequest } from "@/lib/auth/same-origin";
 import { AppError, errorResponse } from "@/lib/errors";
 import { logger } from "@/lib/logger";
 
@@ -9,6 +10,12 @@ type RouteContext = { params: Promise<{ nextauth: string[] }> };
 
 // next-auth's own endpoints: /api/auth/csrf, /api/auth/callback/credentials, /api/auth/signout, ...
 async function handler(request: NextRequest, context: RouteContext): Promise<Response> {
+  // next-auth's CSRF token already stops forged sign-ins and sign-outs, but only with a redirect.
+  // This check gives them the same 403 as every other mutation.
+  if (request.method === "POST" && isCrossSiteRequest(request)) {
+    return errorResponse(new AppError("forbidden", "Cross-site requests may not sign in or out."));
+  }
+
   let options;
   try {
     options = await getAuthOptions();

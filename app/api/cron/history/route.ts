@@ -2,6 +2,7 @@ import { timingSafeEqual } from "node:crypto";
 
 import { AppError, errorResponse, noStoreHeaders } from "@/lib/errors";
 import { getEnv } from "@/lib/env";
+import { findUnknownParam } from "@/lib/http/query-params";
 import { runHistoryRecording } from "@/lib/history/run-history";
 import { logger } from "@/lib/logger";
 import { describeError } from "@/lib/util/describe-error";
@@ -23,6 +24,10 @@ export async function GET(request: Request): Promise<Response> {
   }
   if (!hasToken(request, secret)) {
     return errorResponse(new AppError("unauthorized", "Send Authorization: Bearer <CRON_SECRET>."));
+  }
+  const unknownParam = findUnknownParam(request.url, []);
+  if (unknownParam) {
+    return errorResponse(unknownParam);
   }
 
   try {

@@ -4,6 +4,7 @@ import { auditActor } from "@/lib/audit/actor";
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { withAdmin } from "@/lib/auth/route-guard";
 import { AppError, noStoreHeaders } from "@/lib/errors";
+import { readEmptyBody } from "@/lib/http/read-json-body";
 import { getSessionManager } from "@/lib/sessions";
 import { revokeSessionById } from "@/lib/sessions/revoke-sessions";
 
@@ -17,6 +18,7 @@ export const DELETE = withAdmin<{ id: string }>(
     if (!idSchema.safeParse(params.id).success) {
       throw new AppError("validation_failed", "id must be a session id (a UUID)", "id");
     }
+    await readEmptyBody(request);
 
     const result = await revokeSessionById(getSessionManager(), params.id, "admin");
     if (!result) {
