@@ -476,6 +476,21 @@ const ROUTES: Record<string, Route> = {
       ["unknown field", { json: { role: "user", is_admin: true } }, invalid("is_admin")],
     ],
   },
+  "POST /api/admin/store-repair": {
+    method: "POST",
+    path: "/api/admin/store-repair",
+    caller: "admin",
+    mutating: true,
+    cases: [
+      ...BODY_SHAPE_CASES,
+      ["dry_run string", { json: { dry_run: "false" } }, invalid("dry_run")],
+      ["dry_run number", { json: { dry_run: 0 } }, invalid("dry_run")],
+      ["dry_run null", { json: { dry_run: null } }, invalid("dry_run")],
+      ["dry_run injection", { json: { dry_run: SQL_INJECTION } }, invalid("dry_run")],
+      // A dry run even if the field were read, so a missed check would change nothing.
+      ["unknown field", { json: { dry_run: true, force: true } }, invalid("force")],
+    ],
+  },
 };
 
 function resolveRequest(request: HostileRequest): HostileRequest {
@@ -673,11 +688,12 @@ const FUZZ_FIELDS: Record<string, { query: string[]; body: string[] }> = {
   "POST /api/account/password": { query: [], body: ["current_password", "new_password"] },
   "POST /api/admin/sessions/revoke": { query: [], body: ["filter", "except_current", "dry_run"] },
   "PATCH /api/admin/users/:id": { query: [], body: ["role"] },
+  "POST /api/admin/store-repair": { query: [], body: ["dry_run"] },
 };
 
 /**
  * Builds one random request. Inputs that could be valid and change something are steered away
- * from it. The bulk sign-out is always a dry run and a role is never a real one. Ids never name a
+ * from it. The bulk sign-out and the index repair are always dry runs, and a role is never a real one. Ids never name a
  * real session, and revoke-others always gets a field or a parameter that it does not take.
  */
 function fuzzRequest(fuzzer: Fuzzer, name: string, route: Route): HostileRequest {
@@ -725,6 +741,10 @@ function steerAwayFromWrites(name: string, request: HostileRequest): void {
   if (name === "POST /api/admin/sessions/revoke" && isObject) {
     const object = body as Record<string, unknown>;
     if (typeof object.dry_run === "boolean" || !("dry_run" in object)) object.dry_run = true;
+  }
+  if (name === "POST /api/admin/store-repair" && isObject) {
+    const object = body as Record<string, unknown>;
+    if (object.dry_run === false) object.dry_run = true;
   }
   if (name === "PATCH /api/admin/users/:id" && isObject) {
     const object = body as Record<string, unknown>;
