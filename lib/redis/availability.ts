@@ -90,6 +90,13 @@ export class RedisAvailability {
     logger.warn("redis unavailable; using PostgreSQL until it answers again", { error: description });
   }
 
+  /** Marks Redis down after its connection closed while it was up; while down, this changes nothing. */
+  reportConnectionLost(): void {
+    if (this.state === "up") {
+      this.reportFailure(new Error("connection to redis closed"));
+    }
+  }
+
   snapshot(): AvailabilitySnapshot {
     return {
       state: this.state,

@@ -141,9 +141,13 @@ async function findOrphanEntries(redis: RedisClient, layout: RedisKeyLayout, now
       }
 
       const existing = await Promise.all(live.map(({ member }) => redis.exists(`${keys.recordPrefix}${member}`)));
+      const missing = live.filter((_, index) => existing[index] === 0);
+      // A session signed out between ZSCAN and EXISTS loses its record and its entry together, so
+      // only an entry still indexed after its record was found missing is an orphan.
+      const stillIndexed = await Promise.all(missing.map(({ member }) => redis.zscore(keys.expiryIndex, member)));
       if (live.length > 0) await pause();
-      live.forEach(({ member, score }, index) => {
-        if (existing[index] === 0) {
+      missing.forEach(({ member, score }, index) => {
+        if (stillIndexed[index] !== null) {
           report.anomalies.orphan_index_entries += 1;
           report.findings?.orphanEntries.push({ shard, member });
           report.indexedAnomalies.set(`${shard}:${member}`, { kind: "orphan", score });

@@ -91,6 +91,13 @@ export class SessionManager {
       verify: () => this.verifyRedisKeptData(),
       retryIntervalMs: options.redisRetryIntervalMs,
     });
+    // A Redis without persistence comes back empty after a restart, and ioredis reconnects
+    // silently. Marking Redis down when a connection closes makes the next use check the epoch
+    // markers and rebuild Redis from PostgreSQL, instead of signing out every session it lost.
+    // NOTE: a Cluster emits "close" only after losing every node. A single master that restarts
+    // between requests is noticed by the background epoch check (at most every 30 s), and its
+    // sessions are rejected until then.
+    this.redisClient?.on("close", () => this.availability.reportConnectionLost());
   }
 
   async createSession(input: NewSessionInput): Promise<CreatedSession> {

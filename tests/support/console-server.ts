@@ -7,6 +7,8 @@ export const ADMIN = { email: "admin@example.com", password: "admin-password-1" 
 
 export interface ConsoleServer {
   baseUrl: string;
+  /** The process id of `next start`, which serves every request itself. */
+  pid: number;
   logs(): string;
   stop(): Promise<void>;
 }
@@ -56,6 +58,7 @@ export async function startConsoleServer(env: Record<string, string>): Promise<C
 
   return {
     baseUrl,
+    pid: child.pid!,
     logs: () => output,
     stop: () =>
       new Promise<void>((resolve) => {
