@@ -8,33 +8,13 @@ import { ADMIN, startConsoleServer, type ConsoleServer } from "../support/consol
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 import { CookieJar, getJson } from "../support/http";
 import { connectTestRedis, deleteKeysWithPrefix, REDIS_URL, startRedisServer, uniquePrefix, type RedisServer } from "../support/redis";
-import { sendJson, signInWithHeaders } from "../support/requests";
+import { attemptSignIn, sendJson, signInWithHeaders, type SignInAttempt } from "../support/requests";
 
 const PASSWORD = "user-password-1";
 
-interface Attempt {
-  /** Where next-auth sends the browser: the same error page for every kind of failure. */
-  location: string;
-  jar: CookieJar | null;
-}
-
-/** Posts the sign-in form from the given client address and returns where it leads. */
-async function attemptSignIn(baseUrl: string, email: string, password: string, ip: string): Promise<Attempt> {
-  const headers = { "x-forwarded-for": ip };
-  const jar = new CookieJar();
-  const csrf = await fetch(`${baseUrl}/api/auth/csrf`, { headers });
-  jar.store(csrf);
-  const { csrfToken } = (await csrf.json()) as { csrfToken: string };
-
-  const response = await fetch(`${baseUrl}/api/auth/callback/credentials`, {
-    method: "POST",
-    headers: { ...headers, "content-type": "application/x-www-form-urlencoded", cookie: jar.header() },
-    body: new URLSearchParams({ csrfToken, email, password }),
-    redirect: "manual",
-  });
-  jar.store(response);
-  const location = response.headers.get("location") ?? "";
-  return { location, jar: location.includes("error=") ? null : jar };
+/** Posts the sign-in form from the given client address. */
+function attemptFrom(baseUrl: string, email: string, password: string, ip: string): Promise<SignInAttempt> {
+  return attemptSignIn(baseUrl, email, password, { "x-forwarded-for": ip });
 }
 
 interface Mode {
@@ -82,20 +62,20 @@ describe.each<Mode>([
   });
 
   it("locks an account after repeated failures", async () => {
-    const wrong = await attemptSignIn(server.baseUrl, "locked@example.com", "wrong-password", "198.51.100.1");
+    const wrong = await attemptFrom(server.baseUrl, "locked@example.com", "wrong-password", "198.51.100.1");
     for (let attempt = 1; attempt < SIGN_IN_LIMITS.account; attempt += 1) {
-      await attemptSignIn(server.baseUrl, "locked@example.com", "wrong-password", `198.51.100.${attempt + 1}`);
+      await attemptFrom(server.baseUrl, "locked@example.com", "wrong-password", `198.51.100.${attempt + 1}`);
     }
 
     // The right password, from yet another address, is now turned away like a wrong one.
-    const locked = await attemptSignIn(server.baseUrl, "locked@example.com", PASSWORD, "198.51.100.99");
-    const unknown = await attemptSignIn(server.baseUrl, "nobody@example.com", PASSWORD, "198.51.100.98");
+    const locked = await attemptFrom(server.baseUrl, "locked@example.com", PASSWORD, "198.51.100.99");
+    const unknown = await attemptFrom(server.baseUrl, "nobody@example.com", PASSWORD, "198.51.100.98");
 
     expect(wrong.jar).toBeNull();
     expect(locked.jar).toBeNull();
     expect(locked.location).toBe(wrong.location);
     expect(unknown.location).toBe(wrong.location);
-    expect(await attemptSignIn(server.baseUrl, "spared@example.com", PASSWORD, "198.51.100.1")).toMatchObject({ jar: expect.any(CookieJar) });
+    expect(await attemptFrom(server.baseUrl, "spared@example.com", PASSWORD, "198.51.100.1")).toMatchObject({ jar: expect.any(CookieJar) });
   });
 
   it("audits and logs the lockout once", async () => {
@@ -118,11 +98,11 @@ describe.each<Mode>([
     const accounts = ["ip-a", "ip-b", "ip-c", "ip-d", "ip-e"];
     // Spread over five accounts so that no account reaches its own limit.
     for (let attempt = 0; attempt < SIGN_IN_LIMITS.ip; attempt += 1) {
-      await attemptSignIn(server.baseUrl, `${accounts[attempt % accounts.length]}@example.com`, "wrong-password", ip);
+      await attemptFrom(server.baseUrl, `${accounts[attempt % accounts.length]}@example.com`, "wrong-password", ip);
     }
 
-    const fromThatAddress = await attemptSignIn(server.baseUrl, "ip-a@example.com", PASSWORD, ip);
-    const fromAnother = await attemptSignIn(server.baseUrl, "ip-a@example.com", PASSWORD, "203.0.113.8");
+    const fromThatAddress = await attemptFrom(server.baseUrl, "ip-a@example.com", PASSWORD, ip);
+    const fromAnother = await attemptFrom(server.baseUrl, "ip-a@example.com", PASSWORD, "203.0.113.8");
 
     expect(fromThatAddress.jar).toBeNull();
     expect(fromAnother.jar).not.toBeNull();
@@ -151,7 +131,7 @@ describe("password and role changes", () => {
     await database?.drop();
   });
 
-  const signInUser = async (password = PASSWORD) => (await attemptSignIn(server.baseUrl, "changer@example.com", password, "192.0.2.10")).jar;
+  const signInUser = async (password = PASSWORD) => (await attemptFrom(server.baseUrl, "changer@example.com", password, "192.0.2.10")).jar;
 
   it("password change needs the current one", async () => {
     const jar = await signInUser();

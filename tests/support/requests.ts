@@ -32,16 +32,14 @@ export async function sendJson<T = any>(url: string, request: JsonRequest): Prom
   return { status: response.status, body: parsed, headers: response.headers, ms: performance.now() - startedAt };
 }
 
-/**
- * Signs in like `signIn` in http.ts, with extra request headers on both requests, for example
- * X-Forwarded-For as a reverse proxy would send it. Returns null when sign-in fails.
- */
-export async function signInWithHeaders(
-  baseUrl: string,
-  email: string,
-  password: string,
-  headers: Record<string, string>,
-): Promise<CookieJar | null> {
+/** The outcome of posting the sign-in form: where next-auth sends the browser, and the cookies on success. */
+export interface SignInAttempt {
+  location: string;
+  jar: CookieJar | null;
+}
+
+/** Posts the sign-in form as a browser does, with extra headers on both requests (for example X-Forwarded-For). */
+export async function attemptSignIn(baseUrl: string, email: string, password: string, headers: Record<string, string>): Promise<SignInAttempt> {
   const jar = new CookieJar();
   const csrf = await fetch(`${baseUrl}/api/auth/csrf`, { headers: { ...headers, cookie: jar.header() } });
   jar.store(csrf);
@@ -56,5 +54,19 @@ export async function signInWithHeaders(
   jar.store(response);
 
   const location = response.headers.get("location") ?? "";
-  return location.includes("error=") || !jar.get("next-auth.session-token") ? null : jar;
+  const signedIn = !location.includes("error=") && jar.get("next-auth.session-token") !== undefined;
+  return { location, jar: signedIn ? jar : null };
+}
+
+/**
+ * Signs in like `signIn` in http.ts, with extra request headers on both requests, for example
+ * X-Forwarded-For as a reverse proxy would send it. Returns null when sign-in fails.
+ */
+export async function signInWithHeaders(
+  baseUrl: string,
+  email: string,
+  password: string,
+  headers: Record<string, string>,
+): Promise<CookieJar | null> {
+  return (await attemptSignIn(baseUrl, email, password, headers)).jar;
 }
