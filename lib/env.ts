@@ -65,7 +65,7 @@ const environmentSchema = z
     // The in-process minute timer that records the history under `next start`; serverless
     // deployments use the cron route instead.
     HISTORY_TIMER: z.enum(["on", "off"]).default("on"),
-    // Where alert messages go; the path and query usually carry the receiver's secret.
+    // Webhook URL for alert messages; its path and query usually contain the receiver's secret.
     ALERT_WEBHOOK_URL: urlWithScheme(["http", "https"]),
     ALERT_WEBHOOK_FORMAT: z.enum(["generic", "slack"]).default("generic"),
     ALERT_WEBHOOK_TIMEOUT_MS: milliseconds(5000, 100, 60_000),

@@ -30,7 +30,7 @@ function StateBadge({ state, testId }: { state: string; testId?: string }) {
 
 const errorText = (error: unknown) => (error instanceof ApiError ? error.message : "The request failed.");
 
-/** One rule: its state and reading, and a form for its settings. */
+/** Renders one rule: its state and reading, and a form for its settings. */
 function RuleCard({ rule, onSaved }: { rule: AlertRuleView; onSaved: () => void }) {
   const [saving, setSaving] = useState(false);
   const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
@@ -168,6 +168,19 @@ function WebhookCard({ webhook, onSent }: { webhook: AlertsOverview["webhook"]; 
   );
 }
 
+function messageLabel(row: AlertsOverview["history"][number]): string {
+  if (row.notified) return "sent";
+  // A firing or resolution without a message was held back by the cooldown; pending sends none.
+  if (row.to_state === "firing" || row.to_state === "resolved") return "held back (cooldown)";
+  return "none";
+}
+
+function deliveryLabel(row: AlertDeliveryView): string {
+  if (row.status === "failed") return `Failed: ${row.last_error}`;
+  if (row.status === "delivered") return "Delivered";
+  return "Sending";
+}
+
 function HistoryTable({ history }: { history: AlertsOverview["history"] }) {
   if (history.length === 0) return <p className="text-sm text-slate-500">No alert has changed state yet.</p>;
   return (
@@ -192,7 +205,7 @@ function HistoryTable({ history }: { history: AlertsOverview["history"] }) {
               <StateBadge state={row.from_state} /> → <StateBadge state={row.to_state} />
             </td>
             <td className="py-1.5 pr-3 text-slate-700">{row.summary}</td>
-            <td className="py-1.5 text-slate-500">{row.notified ? "sent" : row.to_state === "firing" || row.to_state === "resolved" ? "held back (cooldown)" : "none"}</td>
+            <td className="py-1.5 text-slate-500">{messageLabel(row)}</td>
           </tr>
         ))}
       </tbody>
@@ -223,7 +236,7 @@ function DeliveriesTable({ deliveries }: { deliveries: AlertDeliveryView[] }) {
               {row.kind === "test" ? "Test" : `${row.kind === "firing" ? "Firing" : "Resolved"}: ${row.rule_name}`}
             </td>
             <td className="py-1.5 pr-3 font-mono text-xs">{row.destination}</td>
-            <td className="py-1.5 pr-3 font-medium">{row.status === "failed" ? `Failed: ${row.last_error}` : row.status === "delivered" ? "Delivered" : "Sending"}</td>
+            <td className="py-1.5 pr-3 font-medium">{deliveryLabel(row)}</td>
             <td className="py-1.5 text-xs text-slate-600">
               {row.attempts.map((attempt, index) => (
                 <span key={index} className="mr-2 inline-block">
@@ -238,7 +251,7 @@ function DeliveriesTable({ deliveries }: { deliveries: AlertDeliveryView[] }) {
   );
 }
 
-/** The alerts page body: webhook and test button, editable rules with their state, history and deliveries. */
+/** Renders the alerts page body: webhook and test button, editable rules with their state, history and deliveries. */
 export function AlertsPanel({ initialAlerts }: { initialAlerts?: AlertsOverview }) {
   const { alerts, error, refresh } = useAlerts(initialAlerts);
 

@@ -6,7 +6,7 @@ import { useAlerts } from "@/lib/swr/use-alerts";
 
 import { LocalTime } from "./local-time";
 
-/** The firing alerts, and a failed latest delivery, at the top of a dashboard; nothing while all is quiet. */
+/** Shows the firing alerts and a failed latest delivery at the top of a dashboard, and nothing while all is quiet. */
 export function FiringAlertsBanner() {
   const { alerts } = useAlerts();
   if (!alerts) return null;

@@ -16,7 +16,7 @@ import { describeError } from "@/lib/util/describe-error";
 import type { AlertInputs, AlertRuleSettings, RedisInputs } from "./rule-definitions";
 
 const minuteMs = 60_000;
-// The longest window a rule may be given (the PATCH route enforces it), so one read covers every rule.
+// The maximum window of a rule (the PATCH route enforces it), so one read covers every rule.
 export const MAX_RULE_WINDOW_SECONDS = 24 * 60 * 60;
 
 /** Runs one read; a failure is logged and gives `fallback`, so that one broken input does not stop the rest. */

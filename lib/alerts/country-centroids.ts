@@ -1,7 +1,7 @@
 // Approximate geographic centres (latitude, longitude in degrees) of the countries that most
 // sign-ins come from, keyed by ISO 3166-1 alpha-2 code. Rounded to whole degrees: the alert
 // compares distances of thousands of kilometres, so a few hundred kilometres of error do not matter.
-// NOTE: a country missing here is left out of the distance rule; the country-count rule still sees it.
+// NOTE: a country missing here is left out of the distance rule; the country-count rule still counts it.
 const centroids: Record<string, [number, number]> = {
   AE: [24, 54], AR: [-34, -64], AT: [47, 14], AU: [-25, 134], BD: [24, 90], BE: [51, 4],
   BG: [43, 25], BR: [-10, -53], CA: [60, -96], CH: [47, 8], CL: [-30, -71], CN: [35, 103],
@@ -18,7 +18,7 @@ const centroids: Record<string, [number, number]> = {
 
 const earthRadiusKm = 6371;
 
-/** The great-circle distance in kilometres between two countries' centres; null when either is unknown. */
+/** Returns the great-circle distance in kilometres between two countries' centres, or null when either is unknown. */
 export function distanceBetweenCountriesKm(first: string, second: string): number | null {
   const a = centroids[first];
   const b = centroids[second];

@@ -21,9 +21,9 @@ import { evaluateRules, type AlertNotification } from "./evaluate-rules";
 import { alertRuleDefinitions, type AlertInputs, type AlertRuleSettings } from "./rule-definitions";
 import type { AlertMessage } from "./webhook-payload";
 
-// Serializes the read-evaluate-write of the rule states between instances (the claim already
-// keeps two evaluations of one minute apart; this keeps a slow evaluation of an earlier minute
-// from interleaving with the next one).
+// Serializes the read-evaluate-write of the rule states between instances. The claim keeps two
+// evaluations of one minute apart, and this lock keeps a slow evaluation of an earlier minute from
+// interleaving with the next one.
 const alertLockKey = 0x5e5510c02503n;
 const minuteMs = 60_000;
 

@@ -1,6 +1,6 @@
 import { distanceBetweenCountriesKm } from "./country-centroids";
 
-/** What the evaluator sees at one evaluation; lib/alerts/collect-inputs.ts reads it from the stores. */
+/** The data one evaluation reads; lib/alerts/collect-inputs.ts collects it from the stores. */
 export interface AlertInputs {
   /** Null when no store could count. */
   activeSessions: number | null;
@@ -12,9 +12,9 @@ export interface AlertInputs {
   signIns: { lastMinute: number; trailingHourAverage: number } | null;
   /** Failed sign-ins in the last completed minute. */
   failedSignIns: number | null;
-  /** The users with the most live sessions, most first (a few); null when PostgreSQL did not answer. */
+  /** The users with the most live sessions, most first (a few); null when PostgreSQL did not respond. */
   topUsersBySessions: Array<{ userId: string; email: string; sessions: number }> | null;
-  /** Each (user, country) pair with sign-ins within the longest rule window, with the latest sign-in from there; null when PostgreSQL did not answer. */
+  /** Each (user, country) pair with sign-ins within the longest rule window, with the latest sign-in from there; null when PostgreSQL did not respond. */
   userCountries: Array<{ userId: string; email: string; country: string; lastSignInAt: Date }> | null;
 }
 
@@ -91,14 +91,14 @@ export interface AlertRuleDefinition {
   defaults: Omit<AlertRuleSettings, "id">;
   /** Allowed thresholds; absent for rules without one. */
   thresholdRange?: { min: number; max: number };
-  /** Returns null when the inputs cannot tell (a store did not answer): the state stays as it is. */
+  /** Returns null when the inputs are unknown because a store did not respond, so the state stays as it is. */
   measure(inputs: AlertInputs, settings: AlertRuleSettings, context: MeasureContext): Measurement | null;
 }
 
 const minute = 60;
 // A 15-minute cooldown sends at most one firing message per rule per quarter hour however the condition flaps.
 const defaultCooldownSeconds = 15 * minute;
-// Below this peak, a drop in percent says little (3 sessions falling to 1 is 67%).
+// Below this peak, a drop in percent means little (3 sessions falling to 1 is 67%).
 export const DROP_MINIMUM_PEAK_SESSIONS = 20;
 // A burst needs at least this many sign-ins in the minute, so that 2 sign-ins after a quiet hour do not fire.
 export const BURST_MINIMUM_SIGN_INS = 10;
@@ -241,8 +241,11 @@ export const alertRuleDefinitions: Record<AlertRuleId, AlertRuleDefinition> = {
     thresholdRange: { min: 0, max: 1e9 },
     measure(inputs, settings, { previousReading }) {
       return withRedisMemory(inputs, (memory) => {
-        // A counter lower than before means Redis restarted and counts from zero again.
-        const growth = previousReading === null ? 0 : memory.evictedKeys >= previousReading ? memory.evictedKeys - previousReading : memory.evictedKeys;
+        let growth = 0;
+        if (previousReading !== null) {
+          // A counter lower than before means Redis restarted and counts from zero again.
+          growth = memory.evictedKeys >= previousReading ? memory.evictedKeys - previousReading : memory.evictedKeys;
+        }
         return {
           active: growth > (settings.threshold ?? Infinity),
           value: growth,

@@ -10,14 +10,14 @@ import { maskWebhookUrl } from "./webhook-payload";
 const maxAttempts = 3;
 const backoffMs = 1000;
 
-/** The webhook from the environment, or null when ALERT_WEBHOOK_URL is unset. */
+/** Returns the webhook from the environment, or null when ALERT_WEBHOOK_URL is unset. */
 export function getWebhookTarget(): WebhookTarget | null {
   const env = getEnv();
   if (!env.ALERT_WEBHOOK_URL) return null;
   return { url: env.ALERT_WEBHOOK_URL, format: env.ALERT_WEBHOOK_FORMAT, timeoutMs: env.ALERT_WEBHOOK_TIMEOUT_MS, maxAttempts, backoffMs };
 }
 
-/** What the console shows of the webhook: never the whole URL, which may carry a secret. */
+/** Describes the webhook for the console with the URL masked, because the whole URL may carry a secret. */
 export function describeWebhook(): { configured: boolean; destination: string | null; format: WebhookTarget["format"] } {
   const env = getEnv();
   return {
@@ -27,7 +27,7 @@ export function describeWebhook(): { configured: boolean; destination: string | 
   };
 }
 
-/** The alerts page as a link for messages; null without NEXTAUTH_URL, since a request's Host is not trusted here. */
+/** Returns the alerts page URL for messages, or null without NEXTAUTH_URL, because a request's Host is not trusted here. */
 export function alertsPageUrl(): string | null {
   const base = getEnv().NEXTAUTH_URL;
   return base ? new URL("/admin/alerts", base).toString() : null;

@@ -11,13 +11,13 @@ export interface AlertMessage {
   unit: string | null;
   at: Date;
   transitionId: string | null;
-  /** The console's alerts page, when NEXTAUTH_URL says where the console lives. */
+  /** The console's alerts page; null unless NEXTAUTH_URL is set. */
   consoleUrl: string | null;
 }
 
 const kindLabels = { firing: "FIRING", resolved: "RESOLVED", test: "TEST" } as const;
 
-/** The generic JSON body: stable snake_case fields for any receiver. */
+/** Builds the generic JSON body: stable snake_case fields for any receiver. */
 export function genericPayload(message: AlertMessage) {
   return {
     source: "session-console",
@@ -36,7 +36,7 @@ export function genericPayload(message: AlertMessage) {
 // Slack's mrkdwn treats &, < and > as control characters; they must be escaped in text.
 const escapeSlack = (text: string) => text.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 
-/** A Slack incoming-webhook body: `text` for notifications and clients without blocks, one section block. */
+/** Builds a Slack incoming-webhook body: `text` for notifications and clients without blocks, and one section block. */
 export function slackPayload(message: AlertMessage) {
   const title = `[${kindLabels[message.kind]}] ${message.ruleName}`;
   const link = message.consoleUrl ? `\n<${message.consoleUrl}|Open the alerts page>` : "";

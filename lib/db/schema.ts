@@ -255,7 +255,7 @@ export type AlertRuleRow = typeof alertRules.$inferSelect;
 export const alertStates = ["inactive", "pending", "firing", "resolved"] as const;
 export type AlertState = (typeof alertStates)[number];
 
-/** The current state of each rule, written by the evaluation that holds the interval's claim. */
+/** The current state of each rule, written by the evaluation that claimed the interval. */
 export const alertRuleStates = pgTable("alert_rule_states", {
   ruleId: text("rule_id").primaryKey(),
   state: text("state", { enum: alertStates }).notNull(),

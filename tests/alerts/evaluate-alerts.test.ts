@@ -31,7 +31,7 @@ let database: TestDatabase;
 let second: DatabaseConnection;
 let receiver: WebhookReceiver;
 
-/** Inputs under which no rule fires with its default settings, except where `failedSignIns` says. */
+/** Inputs under which no rule fires with its default settings, except as `failedSignIns` sets. */
 function inputs(failedSignIns: number): AlertInputs {
   return {
     activeSessions: 10,
@@ -46,7 +46,7 @@ function inputs(failedSignIns: number): AlertInputs {
 
 beforeAll(async () => {
   database = await createTestDatabase();
-  // A second pool on the same database stands in for a second console instance.
+  // A second pool on the same database plays a second console instance.
   second = connectPostgres(database.url);
   receiver = await startWebhookReceiver();
 });

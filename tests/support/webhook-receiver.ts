@@ -7,7 +7,7 @@ export interface ReceivedWebhook {
   body: any;
 }
 
-/** The receiver's reply to the nth request (0-based): an HTTP status, or "hang" to never answer. */
+/** The receiver's reply to the nth request (0-based): an HTTP status, or "hang" to never respond. */
 export type WebhookReply = (index: number) => number | "hang";
 
 export interface WebhookReceiver {

@@ -19,7 +19,7 @@ export default async function AlertsPage() {
     return <StoreUnavailable message={access.message} retryPath={path} />;
   }
 
-  // When PostgreSQL does not answer, the panel loads through the JSON route and shows its error.
+  // When PostgreSQL does not respond, the panel loads through the JSON route and shows its error.
   const overview = await getDatabase()
     .then(readAlertsOverview)
     .catch(() => undefined);

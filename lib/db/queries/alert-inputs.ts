@@ -27,9 +27,9 @@ export async function selectActiveSessionSamples(db: Database, since: Date): Pro
 }
 
 /**
- * Sign-ins of the minute `lastMinute` and the average per minute over the 60 minutes before it,
- * from the recorded history; null when that minute has not been recorded. A minute missing from
- * the hour before counts as no sign-ins.
+ * Reads the sign-ins of the minute `lastMinute` and the average per minute over the 60 minutes
+ * before it from the recorded history. Returns null when that minute has not been recorded. A
+ * minute missing from the hour before counts as no sign-ins.
  */
 export async function selectSignInRates(db: Database, lastMinute: Date): Promise<{ lastMinute: number; trailingHourAverage: number } | null> {
   const hourBefore = new Date(lastMinute.getTime() - 60 * minuteMs);
@@ -53,9 +53,9 @@ export async function selectFailedSignIns(db: Database, minute: Date): Promise<n
 }
 
 /**
- * The users with the most live sessions. Reads the live-session index by user, so the cost grows
- * with the live sessions (not with ended ones); run once a minute, that is fine up to about a
- * million sessions.
+ * Reads the users with the most live sessions from the live-session index by user. The cost grows
+ * with the live sessions, not with ended ones.
+ * NOTE: not measured at scale; at a million live sessions this reads the whole index each minute.
  */
 export async function selectTopUsersBySessions(db: Database, now: Date): Promise<Array<{ userId: string; email: string; sessions: number }>> {
   const result = await db.execute(sql`
@@ -78,7 +78,7 @@ export async function selectTopUsersBySessions(db: Database, now: Date): Promise
   }));
 }
 
-/** Each (user, country) pair with a sign-in since `since`, with the latest such sign-in. */
+/** Reads each (user, country) pair with a sign-in since `since`, with the latest such sign-in. */
 export async function selectUserCountries(
   db: Database,
   since: Date,

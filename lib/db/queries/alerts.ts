@@ -84,7 +84,7 @@ export async function claimAlertInterval(db: Database, intervalStart: Date, now:
   return claimed.length > 0;
 }
 
-/** The time of the newest stored evaluation, or null. */
+/** Returns the time of the newest stored evaluation, or null. */
 export async function selectLatestEvaluation(db: Database): Promise<Date | null> {
   const [row] = await db.select({ at: sql<string | null>`max(${alertRuleStates.evaluatedAt})` }).from(alertRuleStates);
   return row?.at ? new Date(row.at) : null;

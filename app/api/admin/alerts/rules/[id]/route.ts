@@ -33,6 +33,14 @@ const bodySchema = z
   .strict()
   .refine((body) => Object.keys(body).length > 0, { message: "send at least one of enabled, threshold, duration_seconds, window_seconds, cooldown_seconds" });
 
+const columnsByField = {
+  enabled: "enabled",
+  threshold: "threshold",
+  duration_seconds: "durationSeconds",
+  window_seconds: "windowSeconds",
+  cooldown_seconds: "cooldownSeconds",
+} as const;
+
 // PATCH /api/admin/alerts/rules/{id} - change a rule's threshold, duration, window, cooldown or enabled flag
 export const PATCH = withAdmin<{ id: string }>(
   async (request, { current, params }) => {
@@ -62,23 +70,19 @@ export const PATCH = withAdmin<{ id: string }>(
     const db = await getDatabase();
     await ensureAlertRules(db);
     const before = (await selectAlertRules(db)).find((rule) => rule.id === params.id)!;
-    const changes: AlertRuleChanges = {
-      enabled: body.enabled,
-      threshold: body.threshold,
-      durationSeconds: body.duration_seconds,
-      windowSeconds: body.window_seconds,
-      cooldownSeconds: body.cooldown_seconds,
-    };
-    for (const key of Object.keys(changes) as Array<keyof AlertRuleChanges>) {
-      if (changes[key] === undefined) delete changes[key];
+    const changes: AlertRuleChanges = {};
+    const previous: Record<string, unknown> = {};
+    for (const [field, column] of Object.entries(columnsByField) as Array<[keyof typeof body, keyof AlertRuleChanges]>) {
+      if (body[field] === undefined) continue;
+      (changes as Record<string, unknown>)[column] = body[field];
+      previous[field] = before[column];
     }
     await updateAlertRule(db, params.id, changes, current.user.email);
 
-    const from = Object.fromEntries(Object.keys(changes).map((key) => [key, before[key as keyof AlertRuleChanges]]));
     await recordAuditEvent({
       ...auditActor(current, request),
       action: "alert.rule_change",
-      target: { rule_id: params.id, from, to: changes },
+      target: { rule_id: params.id, from: previous, to: body },
       affectedCount: 0,
     });
 
