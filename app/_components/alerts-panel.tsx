@@ -124,7 +124,62 @@ function DeliveryResult({ delivery }: { delivery: AlertDeliveryView }) {
   );
 }
 
-function WebhookCard({ webhook, onSent }: { webhook: AlertsOverview["webhook"]; onSent: () => void }) {
+function WebhookForm({ webhook, onSaved }: { webhook: AlertsOverview["webhook"]; onSaved: () => void }) {
+  const [saving, setSaving] = useState(false);
+  const [message, setMessage] = useState<{ ok: boolean; text: string } | null>(null);
+
+  async function save(url: string | null, format: string) {
+    setSaving(true);
+    setMessage(null);
+    try {
+      await sendJson("/api/admin/alerts/webhook", "PUT", { url, format });
+      setMessage({ ok: true, text: url === null ? "Removed; ALERT_WEBHOOK_URL applies if set." : "Saved." });
+      onSaved();
+    } catch (error) {
+      setMessage({ ok: false, text: errorText(error) });
+    } finally {
+      setSaving(false);
+    }
+  }
+
+  function submit(event: FormEvent<HTMLFormElement>) {
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
+    void save(String(form.get("url") ?? ""), String(form.get("format") ?? "generic"));
+  }
+
+  return (
+    // The URL field starts empty: the stored URL may contain a secret and is never sent to the browser.
+    <form onSubmit={submit} className="mt-3 flex flex-wrap items-end gap-3 text-sm" data-testid="webhook-form">
+      <label className="min-w-72 flex-1">
+        <span className="text-slate-600">New webhook URL</span>
+        <input name="url" type="url" required placeholder="https://hooks.slack.com/services/…" autoComplete="off" className={inputClass} />
+      </label>
+      <label className="w-32">
+        <span className="text-slate-600">Format</span>
+        <select name="format" defaultValue={webhook.format} className={inputClass}>
+          <option value="generic">generic</option>
+          <option value="slack">slack</option>
+        </select>
+      </label>
+      <button type="submit" disabled={saving} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium text-slate-700 hover:bg-slate-100 disabled:opacity-60">
+        Save webhook
+      </button>
+      {webhook.source === "console" ? (
+        <button type="button" disabled={saving} onClick={() => void save(null, webhook.format)} className="rounded-md border border-slate-300 bg-white px-3 py-1.5 font-medium text-slate-700 hover:bg-slate-100 disabled:opacity-60">
+          Remove (use ALERT_WEBHOOK_URL)
+        </button>
+      ) : null}
+      {message ? (
+        <span role="status" className={message.ok ? "pb-1.5 text-emerald-700" : "pb-1.5 text-red-700"}>
+          {message.text}
+        </span>
+      ) : null}
+    </form>
+  );
+}
+
+function WebhookCard({ webhook, onChanged }: { webhook: AlertsOverview["webhook"]; onChanged: () => void }) {
   const [sending, setSending] = useState(false);
   const [result, setResult] = useState<AlertDeliveryView | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -135,7 +190,7 @@ function WebhookCard({ webhook, onSent }: { webhook: AlertsOverview["webhook"]; 
     setResult(null);
     try {
       setResult(await sendJson<AlertDeliveryView>("/api/admin/alerts/test", "POST", {}));
-      onSent();
+      onChanged();
     } catch (caught) {
       setError(errorText(caught));
     } finally {
@@ -148,10 +203,11 @@ function WebhookCard({ webhook, onSent }: { webhook: AlertsOverview["webhook"]; 
       <h2 className="text-base font-semibold">Webhook</h2>
       {webhook.configured ? (
         <p className="mt-1 text-sm text-slate-600">
-          Messages go to <span className="font-mono" data-testid="webhook-destination">{webhook.destination}</span> in the {webhook.format} format.
+          Messages go to <span className="font-mono" data-testid="webhook-destination">{webhook.destination}</span> in the {webhook.format} format
+          {webhook.source === "console" ? ", as set on this page." : ", from ALERT_WEBHOOK_URL."}
         </p>
       ) : (
-        <p className="mt-1 text-sm text-slate-600">No webhook is configured: set ALERT_WEBHOOK_URL to receive alert messages. Alerts still show here.</p>
+        <p className="mt-1 text-sm text-slate-600">No webhook is configured: set one below or in ALERT_WEBHOOK_URL to receive alert messages. Alerts still show here.</p>
       )}
       <div className="mt-3 flex flex-wrap items-center gap-3">
         <button type="button" onClick={sendTest} disabled={sending || !webhook.configured} className="rounded-md bg-slate-900 px-3 py-1.5 text-sm font-medium text-white hover:bg-slate-800 disabled:opacity-60">
@@ -164,6 +220,7 @@ function WebhookCard({ webhook, onSent }: { webhook: AlertsOverview["webhook"]; 
           </p>
         ) : null}
       </div>
+      <WebhookForm webhook={webhook} onSaved={onChanged} />
     </section>
   );
 }
@@ -261,7 +318,7 @@ export function AlertsPanel({ initialAlerts }: { initialAlerts?: AlertsOverview 
 
   return (
     <div className="space-y-6">
-      <WebhookCard webhook={alerts.webhook} onSent={refresh} />
+      <WebhookCard webhook={alerts.webhook} onChanged={refresh} />
 
       <section className={cardClass}>
         <h2 className="text-base font-semibold">Rules</h2>

@@ -5,7 +5,7 @@ import { ensureAlertRules, selectAlertRules, selectAlertStates, selectRecentDeli
 import type { AlertDeliveryAttempt, AlertState } from "@/lib/db/schema";
 
 import { alertRuleDefinitions, type AlertRuleId } from "./rule-definitions";
-import { describeWebhook } from "./webhook-config";
+import { describeWebhook, type WebhookDescription } from "./webhook-config";
 
 const historyLimit = 50;
 const deliveryLimit = 20;
@@ -65,7 +65,7 @@ export interface AlertsOverview {
   firing: Array<{ id: AlertRuleId; name: string; summary: string | null; since: string | null }>;
   history: AlertTransitionView[];
   deliveries: AlertDeliveryView[];
-  webhook: { configured: boolean; destination: string | null; format: "generic" | "slack" };
+  webhook: WebhookDescription;
   last_evaluated_at: string | null;
 }
 
@@ -90,11 +90,12 @@ export function toDeliveryView(row: Awaited<ReturnType<typeof selectRecentDelive
 /** Reads the rules with their current state, the recent transitions and the recent deliveries. */
 export async function readAlertsOverview(db: Database): Promise<AlertsOverview> {
   await ensureAlertRules(db);
-  const [rules, states, transitions, deliveries] = await Promise.all([
+  const [rules, states, transitions, deliveries, webhook] = await Promise.all([
     selectAlertRules(db),
     selectAlertStates(db),
     selectRecentTransitions(db, historyLimit),
     selectRecentDeliveries(db, deliveryLimit),
+    describeWebhook(db),
   ]);
 
   const ruleViews: AlertRuleView[] = rules.map((rule) => {
@@ -138,7 +139,7 @@ export async function readAlertsOverview(db: Database): Promise<AlertsOverview> 
       notified: row.notified,
     })),
     deliveries: deliveries.map(toDeliveryView),
-    webhook: describeWebhook(),
+    webhook,
     last_evaluated_at: evaluatedTimes.at(-1) ?? null,
   };
 }

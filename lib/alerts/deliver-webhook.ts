@@ -73,7 +73,9 @@ export async function deliverAlertMessage(db: Database, target: WebhookTarget, m
     const result = await attemptOnce(target, body);
     const delivered = result.status_code !== null && result.status_code >= 200 && result.status_code < 300;
     const final = delivered || attempt === target.maxAttempts || !isRetryable(result.status_code);
-    const status = delivered ? "delivered" : final ? "failed" : "sending";
+    let status: AlertDeliveryRow["status"] = "sending";
+    if (delivered) status = "delivered";
+    else if (final) status = "failed";
     row = await recordDeliveryAttempt(db, id, result, { status, lastError: result.error });
 
     if (final) {

@@ -24,7 +24,7 @@ export async function runAlertEvaluation(): Promise<AlertRun> {
     db,
     now,
     collectInputs: (rules) => collectAlertInputs({ db, manager, now, rules }),
-    webhook: getWebhookTarget(),
+    webhook: await getWebhookTarget(db),
     consoleUrl: alertsPageUrl(),
   });
 }

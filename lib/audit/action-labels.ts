@@ -15,5 +15,6 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "account.sign_out_session": "User signed out own session",
   "account.sign_out_others": "User signed out own other sessions",
   "alert.rule_change": "Changed an alert rule",
+  "alert.webhook_change": "Changed the alert webhook",
   "alert.test": "Sent a test alert",
 };

@@ -352,6 +352,7 @@ export const auditActions = [
   "account.sign_out_session",
   "account.sign_out_others",
   "alert.rule_change",
+  "alert.webhook_change",
   "alert.test",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];

@@ -63,7 +63,7 @@ describe("alerts routes", () => {
     expect(data.rules).toHaveLength(13);
     expect(data.rules.every((rule: { state: string }) => rule.state === "inactive")).toBe(true);
     expect(data.rules.find((rule: { id: string }) => rule.id === "failed_sign_ins")).toMatchObject({ threshold: 20, duration_seconds: 0, enabled: true });
-    expect(data.webhook).toEqual({ configured: true, destination: `${receiver.baseUrl}/…`, format: "generic" });
+    expect(data.webhook).toEqual({ configured: true, destination: `${receiver.baseUrl}/…`, format: "generic", source: "environment" });
     expect(data.firing).toEqual([]);
     expect(JSON.stringify(response.body)).not.toContain("secret-token");
   });
@@ -155,6 +155,61 @@ describe("test alert", () => {
   });
 });
 
+describe("webhook setting", () => {
+  const WEBHOOK = "/api/admin/alerts/webhook";
+  const put = (json: unknown, jar: CookieJar = admin) => sendJson(`${server.baseUrl}${WEBHOOK}`, { method: "PUT", jar, json });
+
+  it("replaces the environment webhook", async () => {
+    const response = await put({ url: `${receiver.baseUrl}/console-hook/secret-console-0123`, format: "slack" });
+
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ configured: true, destination: `${receiver.baseUrl}/…`, format: "slack", source: "console" });
+    expect(JSON.stringify(response.body)).not.toContain("secret-console");
+
+    const test = await sendJson(`${server.baseUrl}${TEST_ALERT}`, { method: "POST", jar: admin, json: {} });
+    expect(test.body.data).toMatchObject({ status: "delivered", format: "slack" });
+    const request = receiver.received.at(-1)!;
+    expect(request.path).toBe("/console-hook/secret-console-0123");
+    expect(request.body.text).toContain("[TEST] Test alert");
+
+    const audit = await getJson(`${server.baseUrl}/api/admin/audit?action=alert.webhook_change`, admin);
+    expect(audit.body.data.events[0].target).toEqual({ destination: `${receiver.baseUrl}/…`, format: "slack" });
+    expect(JSON.stringify(audit.body)).not.toContain("secret-console");
+  });
+
+  it("null falls back to the environment", async () => {
+    const response = await put({ url: null });
+
+    expect(response.status).toBe(200);
+    expect(response.body.data).toEqual({ configured: true, destination: `${receiver.baseUrl}/…`, format: "generic", source: "environment" });
+    const test = await sendJson(`${server.baseUrl}${TEST_ALERT}`, { method: "POST", jar: admin, json: {} });
+    expect(test.body.data.status).toBe("delivered");
+    expect(receiver.received.at(-1)!.path).toBe(SECRET_PATH);
+  });
+
+  it.each<[string, unknown, string]>([
+    ["an ftp URL", { url: "ftp://files.example.com/hook" }, "url"],
+    ["text that is no URL", { url: "not a url" }, "url"],
+    ["a missing url", { format: "slack" }, "url"],
+    ["an unknown format", { url: "https://hooks.example.com/x", format: "teams" }, "format"],
+    ["an unknown field", { url: null, secret: "x" }, "secret"],
+  ])("PUT rejects %s", async (_name, body, field) => {
+    const response = await put(body);
+
+    expect(response.status).toBe(422);
+    expect(response.body.error.field).toBe(field);
+  });
+
+  it("PUT rejects a user", async () => {
+    const user = (await signIn(server.baseUrl, USER.email, USER.password))!;
+
+    const response = await put({ url: "https://hooks.example.com/x" }, user);
+
+    expect(response.status).toBe(403);
+    expect((await getJson(`${server.baseUrl}${ALERTS}`, admin)).body.data.webhook.source).toBe("environment");
+  });
+});
+
 describe("scheduled evaluation", () => {
   it("counts a failed sign-in", async () => {
     expect(await signIn(server.baseUrl, USER.email, "wrong-password")).toBeNull();
@@ -199,7 +254,7 @@ describe("alerts in a browser", () => {
     await browser?.close();
   });
 
-  it("show state, deliveries and banner", async () => {
+  it("show state, webhook and banners", async () => {
     const context = await browser.newContext({ viewport: { width: 1366, height: 900 } });
     const page = await context.newPage();
     const problems = collectProblems(page);
@@ -219,10 +274,23 @@ describe("alerts in a browser", () => {
     await expect.poll(() => page.getByTestId("test-alert-result").getAttribute("data-status"), { timeout: 15_000 }).toBe("delivered");
     await page.screenshot({ path: `${SCREENSHOTS}/alerts.png`, fullPage: true });
 
+    const webhookCard = page.getByTestId("webhook");
+    await page.getByLabel("New webhook URL").fill(`${receiver.baseUrl}/browser-hook/secret-browser-0123`);
+    await page.getByLabel("Format").selectOption("slack");
+    await page.getByRole("button", { name: "Save webhook" }).click();
+    await expect.poll(() => webhookCard.innerText()).toContain("as set on this page");
+    expect(await page.content()).not.toContain("secret-browser");
+    await page.getByRole("button", { name: "Remove (use ALERT_WEBHOOK_URL)" }).click();
+    await expect.poll(() => webhookCard.innerText()).toContain("from ALERT_WEBHOOK_URL");
+
     await page.getByRole("link", { name: "Health" }).click();
     await page.waitForURL(`${server.baseUrl}/admin/session-health`);
     await expect.poll(() => page.getByTestId("firing-alert-user_session_count").isVisible(), { timeout: 15_000 }).toBe(true);
     await page.screenshot({ path: `${SCREENSHOTS}/session-health-firing-alert.png` });
+
+    await page.getByRole("link", { name: "Monitoring" }).click();
+    await page.waitForURL(`${server.baseUrl}/admin/session-monitoring`);
+    await expect.poll(() => page.getByTestId("firing-alert-user_session_count").isVisible(), { timeout: 15_000 }).toBe(true);
 
     expect(problems).toEqual([]);
     await context.close();

@@ -7,6 +7,7 @@ import type { RuleState, Transition } from "@/lib/alerts/evaluate-rules";
 
 import type { Database } from "../client";
 import {
+  appSettings,
   alertDeliveries,
   alertEvaluations,
   alertRuleStates,
@@ -156,4 +157,30 @@ export async function incrementFailedSignIns(db: Database): Promise<void> {
     .insert(failedSignInsMinutely)
     .values({ minute: sql`date_trunc('minute', now())`, failures: 1 })
     .onConflictDoUpdate({ target: failedSignInsMinutely.minute, set: { failures: sql`${failedSignInsMinutely.failures} + 1` } });
+}
+
+// The webhook set in the console, as JSON in app_settings; it replaces ALERT_WEBHOOK_URL.
+const webhookSettingKey = "alert_webhook";
+
+export interface StoredWebhook {
+  url: string;
+  format: "generic" | "slack";
+}
+
+export async function selectStoredWebhook(db: Database): Promise<StoredWebhook | null> {
+  const [row] = await db.select().from(appSettings).where(eq(appSettings.key, webhookSettingKey)).limit(1);
+  return row ? (JSON.parse(row.value) as StoredWebhook) : null;
+}
+
+/** Stores the console's webhook, or deletes it (null) so that ALERT_WEBHOOK_URL applies again. */
+export async function saveStoredWebhook(db: Database, webhook: StoredWebhook | null): Promise<void> {
+  if (!webhook) {
+    await db.delete(appSettings).where(eq(appSettings.key, webhookSettingKey));
+    return;
+  }
+  const value = JSON.stringify(webhook);
+  await db
+    .insert(appSettings)
+    .values({ key: webhookSettingKey, value })
+    .onConflictDoUpdate({ target: appSettings.key, set: { value } });
 }

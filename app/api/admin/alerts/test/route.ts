@@ -22,12 +22,13 @@ export const POST = withAdmin(
     if (!parsed.success) {
       throw validationError(parsed.error);
     }
-    const target = getWebhookTarget();
+    const db = await getDatabase();
+    const target = await getWebhookTarget(db);
     if (!target) {
-      throw new AppError("conflict", "No alert webhook is configured: set ALERT_WEBHOOK_URL and restart the console.");
+      throw new AppError("conflict", "No alert webhook is configured: set one on the alerts page, or set ALERT_WEBHOOK_URL.");
     }
 
-    const delivery = await deliverAlertMessage(await getDatabase(), target, {
+    const delivery = await deliverAlertMessage(db, target, {
       kind: "test",
       ruleId: null,
       ruleName: "Test alert",
