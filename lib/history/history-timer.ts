@@ -12,9 +12,9 @@ import { runHistoryRecording } from "./run-history";
 const offsetIntoMinuteMs = 5_000;
 
 /**
- * Starts the once-a-minute history recording and alert evaluation in this process, for `next start`. Vercel-style
- * hosting has no long-lived process and calls the cron route instead. Both may run at once, and so
- * may several instances: recordHistory takes a database lock and records each minute once, and
+ * Starts the once-a-minute history recording and alert evaluation in this process, for
+ * `next start`. Vercel-style hosting has no long-lived process and calls the cron route instead.
+ * Both may run at once, and so may several instances: recordHistory takes a database lock and records each minute once, and
  * evaluateAlerts claims each minute once.
  */
 export function startHistoryTimer(): void {

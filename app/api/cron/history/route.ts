@@ -15,8 +15,8 @@ function hasToken(request: Request, secret: string): boolean {
   return given.length === expected.length && timingSafeEqual(given, expected);
 }
 
-// GET /api/cron/history - records the session history up to now and evaluates the alerts; called every minute by the
-// platform's cron (vercel.json) with "Authorization: Bearer <CRON_SECRET>"
+// GET /api/cron/history - records the session history up to now and evaluates the alerts; called
+// every minute by the platform's cron (vercel.json) with "Authorization: Bearer <CRON_SECRET>"
 export async function GET(request: Request): Promise<Response> {
   const secret = getEnv().CRON_SECRET;
   if (!secret) {
