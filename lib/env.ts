@@ -65,6 +65,10 @@ const environmentSchema = z
     // The in-process minute timer that records the history under `next start`; serverless
     // deployments use the cron route instead.
     HISTORY_TIMER: z.enum(["on", "off"]).default("on"),
+    // Webhook URL for alert messages; its path and query usually contain the receiver's secret.
+    ALERT_WEBHOOK_URL: urlWithScheme(["http", "https"]),
+    ALERT_WEBHOOK_FORMAT: z.enum(["generic", "slack"]).default("generic"),
+    ALERT_WEBHOOK_TIMEOUT_MS: milliseconds(5000, 100, 60_000),
     METRICS_TOKEN: optionalText.refine((value) => value === undefined || value.length >= 16, {
       message: "must be at least 16 characters",
     }),

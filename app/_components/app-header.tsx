@@ -8,6 +8,7 @@ const adminLinks = [
   { href: "/admin/session-health", label: "Health" },
   { href: "/admin/session-monitoring", label: "Monitoring" },
   { href: "/admin/sessions", label: "Sessions" },
+  { href: "/admin/alerts", label: "Alerts" },
   { href: "/admin/audit", label: "Audit" },
 ];
 

@@ -14,4 +14,7 @@ export const auditActionLabels: Record<AuditAction, string> = {
   "sessions.sign_out_filter": "Signed out sessions by filter",
   "account.sign_out_session": "User signed out own session",
   "account.sign_out_others": "User signed out own other sessions",
+  "alert.rule_change": "Changed an alert rule",
+  "alert.webhook_change": "Changed the alert webhook",
+  "alert.test": "Sent a test alert",
 };

@@ -4,6 +4,7 @@ import type { NextAuthOptions, User } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 
+import { countFailedSignIn } from "@/lib/alerts/count-failed-sign-in";
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { findUserByEmail } from "@/lib/db/queries/users";
 import { getEnv } from "@/lib/env";
@@ -47,6 +48,7 @@ async function authorize(
     // The same work and the same answer as a wrong password, so a lockout reveals nothing.
     await verifyAgainstDummyHash(parsed.data.password);
     logger.info("sign-in rejected", { reason: "too many failed sign-ins", ip: subject.ip });
+    await countFailedSignIn();
     return null;
   }
 
@@ -63,6 +65,7 @@ async function authorize(
     : await verifyAgainstDummyHash(parsed.data.password);
   if (!user || !passwordMatches) {
     logger.info("sign-in rejected", { reason: "wrong email or password", ip: subject.ip });
+    await countFailedSignIn();
     await recordLockout(await recordSignInFailure(manager, subject), subject, user?.id ?? null);
     return null;
   }

@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  doublePrecision,
   index,
   inet,
   integer,
@@ -221,6 +222,122 @@ export const signInFailures = pgTable("sign_in_failures", {
   failures: integer("failures").notNull(),
 });
 
+/**
+ * Failed sign-ins per minute, counted where a sign-in is rejected, for the failed sign-in alert.
+ * Pruned with the alert evaluation after a day.
+ */
+export const failedSignInsMinutely = pgTable("failed_sign_ins_minutely", {
+  minute: timestamp("minute", { withTimezone: true }).primaryKey(),
+  failures: integer("failures").notNull(),
+});
+
+/**
+ * The admin-editable settings of each alert rule. The rules themselves (what they measure, their
+ * defaults) are defined in lib/alerts/rule-definitions.ts; a missing row is created from the defaults.
+ */
+export const alertRules = pgTable("alert_rules", {
+  id: text("id").primaryKey(),
+  enabled: boolean("enabled").notNull(),
+  // Null for rules whose condition is a yes or no (for example "fallback in use").
+  threshold: doublePrecision("threshold"),
+  // How long the condition must hold before the alert fires; 0 fires at the first evaluation.
+  durationSeconds: integer("duration_seconds").notNull(),
+  // The window a rule measures over (a drop within Y minutes, countries within a window); null for others.
+  windowSeconds: integer("window_seconds"),
+  // After a firing message, further firing messages of this rule wait this long.
+  cooldownSeconds: integer("cooldown_seconds").notNull(),
+  updatedAt: timestamp("updated_at", { withTimezone: true, precision: 3 }).notNull().defaultNow(),
+  updatedBy: text("updated_by"),
+});
+
+export type AlertRuleRow = typeof alertRules.$inferSelect;
+
+export const alertStates = ["inactive", "pending", "firing", "resolved"] as const;
+export type AlertState = (typeof alertStates)[number];
+
+/** The current state of each rule, written by the evaluation that claimed the interval. */
+export const alertRuleStates = pgTable("alert_rule_states", {
+  ruleId: text("rule_id").primaryKey(),
+  state: text("state", { enum: alertStates }).notNull(),
+  changedAt: timestamp("changed_at", { withTimezone: true, precision: 3 }).notNull(),
+  pendingSince: timestamp("pending_since", { withTimezone: true, precision: 3 }),
+  value: doublePrecision("value"),
+  summary: text("summary"),
+  // The transition that started the current firing, and whether its message was sent (the
+  // cooldown may hold it back).
+  firingTransitionId: uuid("firing_transition_id"),
+  firingNotified: boolean("firing_notified").notNull().default(false),
+  lastNotifiedAt: timestamp("last_notified_at", { withTimezone: true, precision: 3 }),
+  // The raw reading of the previous evaluation, for rules that measure growth (evicted keys).
+  previousReading: doublePrecision("previous_reading"),
+  evaluatedAt: timestamp("evaluated_at", { withTimezone: true, precision: 3 }).notNull(),
+});
+
+export type AlertRuleStateRow = typeof alertRuleStates.$inferSelect;
+
+/** Every state change of every rule, newest first in the console. Kept 90 days. */
+export const alertTransitions = pgTable(
+  "alert_transitions",
+  {
+    id: uuid("id").primaryKey(),
+    ruleId: text("rule_id").notNull(),
+    fromState: text("from_state", { enum: alertStates }).notNull(),
+    toState: text("to_state", { enum: alertStates }).notNull(),
+    at: timestamp("at", { withTimezone: true, precision: 3 }).notNull(),
+    value: doublePrecision("value"),
+    threshold: doublePrecision("threshold"),
+    summary: text("summary").notNull(),
+    // False when the cooldown held the message back, or for changes that send none (pending).
+    notified: boolean("notified").notNull(),
+  },
+  (table) => [index("alert_transitions_at_idx").on(table.at.desc())],
+);
+
+export type AlertTransitionRow = typeof alertTransitions.$inferSelect;
+
+export const alertDeliveryStatuses = ["sending", "delivered", "failed"] as const;
+export type AlertDeliveryStatus = (typeof alertDeliveryStatuses)[number];
+
+/** One webhook attempt: the HTTP status, or the error when there was no response. */
+export interface AlertDeliveryAttempt {
+  at: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+}
+
+/** Each webhook message and the result of each of its attempts. Kept 90 days. */
+export const alertDeliveries = pgTable(
+  "alert_deliveries",
+  {
+    id: uuid("id").primaryKey(),
+    createdAt: timestamp("created_at", { withTimezone: true, precision: 3 }).notNull(),
+    kind: text("kind", { enum: ["firing", "resolved", "test"] }).notNull(),
+    ruleId: text("rule_id"),
+    transitionId: uuid("transition_id"),
+    // The webhook URL with its path and query masked, because they often carry the secret.
+    destination: text("destination").notNull(),
+    format: text("format", { enum: ["generic", "slack"] }).notNull(),
+    status: text("status", { enum: alertDeliveryStatuses }).notNull(),
+    attempts: jsonb("attempts").$type<AlertDeliveryAttempt[]>().notNull().default([]),
+    lastError: text("last_error"),
+    completedAt: timestamp("completed_at", { withTimezone: true, precision: 3 }),
+  },
+  (table) => [index("alert_deliveries_created_at_idx").on(table.createdAt.desc())],
+);
+
+export type AlertDeliveryRow = typeof alertDeliveries.$inferSelect;
+
+/**
+ * One row per evaluated interval (minute). An evaluation inserts its minute first and goes on only
+ * when the insert succeeded, so however many instances run, each minute is evaluated once.
+ */
+export const alertEvaluations = pgTable("alert_evaluations", {
+  intervalStart: timestamp("interval_start", { withTimezone: true }).primaryKey(),
+  evaluatedAt: timestamp("evaluated_at", { withTimezone: true, precision: 3 }).notNull(),
+  transitions: integer("transitions").notNull(),
+});
+
 export const auditActions = [
   "auth.lockout",
   "account.password_change",
@@ -234,6 +351,9 @@ export const auditActions = [
   "sessions.sign_out_filter",
   "account.sign_out_session",
   "account.sign_out_others",
+  "alert.rule_change",
+  "alert.webhook_change",
+  "alert.test",
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -1,5 +1,6 @@
 import "server-only";
 
+import { runAlertEvaluation } from "@/lib/alerts/run-alerts";
 import { getEnv } from "@/lib/env";
 import { logger } from "@/lib/logger";
 import { processSingleton } from "@/lib/process-singleton";
@@ -11,9 +12,10 @@ import { runHistoryRecording } from "./run-history";
 const offsetIntoMinuteMs = 5_000;
 
 /**
- * Starts the once-a-minute history recording in this process, for `next start`. Vercel-style
- * hosting has no long-lived process and calls the cron route instead. Both may run at once, and so
- * may several instances: recordHistory takes a database lock and records each minute once.
+ * Starts the once-a-minute history recording and alert evaluation in this process, for
+ * `next start`. Vercel-style hosting has no long-lived process and calls the cron route instead.
+ * Both may run at once, and so may several instances: recordHistory takes a database lock and records each minute once, and
+ * evaluateAlerts claims each minute once.
  */
 export function startHistoryTimer(): void {
   const env = getEnv();
@@ -22,8 +24,12 @@ export function startHistoryTimer(): void {
   }
 
   processSingleton("history-timer", () => {
+    // The alerts run after the history, because the sign-in burst rule reads the minute just recorded.
     const tick = () => {
-      runHistoryRecording().catch((error: unknown) => logger.warn("history recording failed", { error: describeError(error) }));
+      runHistoryRecording()
+        .catch((error: unknown) => logger.warn("history recording failed", { error: describeError(error) }))
+        .then(() => runAlertEvaluation())
+        .catch((error: unknown) => logger.warn("alert evaluation failed", { error: describeError(error) }));
     };
     const untilNextMinute = 60_000 - (Date.now() % 60_000) + offsetIntoMinuteMs;
     const first = setTimeout(() => {

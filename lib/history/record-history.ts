@@ -41,6 +41,9 @@ export async function recordHistory(options: {
   sample: () => Promise<ActiveSample | null>;
 }): Promise<HistoryRun> {
   const { db, now } = options;
+  // Sampled before the transaction: the embedded database (PGlite) runs one transaction at a
+  // time, so a count through the shared handle from inside it would wait for it forever.
+  const sample = await options.sample();
 
   return db.transaction(async (transaction) => {
     const [lock] = await transaction
@@ -64,7 +67,7 @@ export async function recordHistory(options: {
       await recordEvents(transaction as unknown as Database, from, lastCompleted);
     }
 
-    const sampled = await recordSample(transaction as unknown as Database, currentMinute, options.sample);
+    const sampled = await recordSample(transaction as unknown as Database, currentMinute, sample);
     await rollUpHours(transaction as unknown as Database, from < currentMinute ? from : currentMinute, currentMinute);
     await transaction.execute(sql`delete from ${sessionEventsMinutely} where ${sessionEventsMinutely.minute} < ${new Date(now.getTime() - MINUTE_RETENTION_DAYS * 86_400_000).toISOString()}::timestamptz`);
     await transaction.execute(sql`delete from ${sessionSamplesMinutely} where ${sessionSamplesMinutely.minute} < ${new Date(now.getTime() - MINUTE_RETENTION_DAYS * 86_400_000).toISOString()}::timestamptz`);
@@ -92,14 +95,13 @@ async function recordEvents(db: Database, from: Date, to: Date): Promise<void> {
   `);
 }
 
-async function recordSample(db: Database, minute: Date, sample: () => Promise<ActiveSample | null>): Promise<boolean> {
+async function recordSample(db: Database, minute: Date, value: ActiveSample | null): Promise<boolean> {
   const existing = await db
     .select({ minute: sessionSamplesMinutely.minute })
     .from(sessionSamplesMinutely)
     .where(sql`${sessionSamplesMinutely.minute} = ${minute.toISOString()}::timestamptz`);
   if (existing.length > 0) return false;
 
-  const value = await sample();
   if (!value) return false;
   await db
     .insert(sessionSamplesMinutely)

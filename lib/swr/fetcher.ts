@@ -45,7 +45,7 @@ export async function fetchData<T>(url: string): Promise<T> {
 }
 
 /** Sends a mutation to a JSON route and returns its `data`. */
-export async function sendJson<T>(url: string, method: "POST" | "PATCH" | "DELETE", body?: unknown): Promise<T> {
+export async function sendJson<T>(url: string, method: "POST" | "PUT" | "PATCH" | "DELETE", body?: unknown): Promise<T> {
   const headers: Record<string, string> = { accept: "application/json" };
   if (body !== undefined) headers["content-type"] = "application/json";
 

@@ -23,7 +23,7 @@ const UNICODE = "Zoë 👩🏽‍💻 𝔘𝔫𝔦 ١٢٣ \u202Eevil";
 const BIG_BODY = JSON.stringify({ padding: "x".repeat(70 * 1024) });
 
 type Caller = "admin" | "user" | "cron" | "metrics";
-type Method = "GET" | "POST" | "PATCH" | "DELETE";
+type Method = "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
 
 interface HostileRequest {
   /** Query string without "?", already encoded. */
@@ -476,6 +476,53 @@ const ROUTES: Record<string, Route> = {
       ["unknown field", { json: { role: "user", is_admin: true } }, invalid("is_admin")],
     ],
   },
+  "GET /api/admin/alerts": { method: "GET", path: "/api/admin/alerts", caller: "admin", mutating: false, cases: [] },
+  "PATCH /api/admin/alerts/rules/:id": {
+    method: "PATCH",
+    path: "/api/admin/alerts/rules/:id",
+    caller: "admin",
+    mutating: true,
+    id: () => "active_sessions_high",
+    cases: [
+      ["id unknown", { id: "not_a_rule", json: { enabled: true } }, { status: 404, field: "id" }],
+      ["id injection", { id: SQL_INJECTION, json: { enabled: true } }, { status: 404, field: "id" }],
+      ["id 10,000 characters", { id: LONG, json: { enabled: true } }, { status: 404, field: "id" }],
+      ...BODY_SHAPE_CASES,
+      ["enabled string", { json: { enabled: "yes" } }, invalid("enabled")],
+      ["threshold string", { json: { threshold: "5" } }, invalid("threshold")],
+      ["threshold huge", { raw: '{"threshold":1e999}', contentType: "application/json" }, invalid("threshold")],
+      ["threshold negative", { json: { threshold: -1 } }, invalid("threshold")],
+      ["duration fraction", { json: { duration_seconds: 1.5 } }, invalid("duration_seconds")],
+      ["duration huge", { json: { duration_seconds: 10 ** 12 } }, invalid("duration_seconds")],
+      ["cooldown negative", { json: { cooldown_seconds: -60 } }, invalid("cooldown_seconds")],
+      ["window injection", { json: { window_seconds: SQL_INJECTION } }, invalid("window_seconds")],
+      ["unknown field", { json: { enabled: true, severity: "high" } }, invalid("severity")],
+    ],
+  },
+  "PUT /api/admin/alerts/webhook": {
+    method: "PUT",
+    path: "/api/admin/alerts/webhook",
+    caller: "admin",
+    mutating: true,
+    cases: [
+      ...BODY_SHAPE_CASES,
+      ["url missing", { json: {} }, invalid("url")],
+      ["url number", { json: { url: 5 } }, invalid("url")],
+      ["url javascript", { json: { url: "javascript:alert(1)" } }, invalid("url")],
+      ["url file", { json: { url: "file:///etc/passwd" } }, invalid("url")],
+      ["url 10,000 characters", { json: { url: `https://example.com/${LONG}` } }, invalid("url")],
+      ["url NUL", { json: { url: `https://example.com/${NUL}` } }, invalid("url")],
+      ["format unknown", { json: { url: null, format: "teams" } }, invalid("format")],
+      ["unknown field", { json: { url: null, secret: "x" } }, invalid("secret")],
+    ],
+  },
+  "POST /api/admin/alerts/test": {
+    method: "POST",
+    path: "/api/admin/alerts/test",
+    caller: "admin",
+    mutating: true,
+    cases: [...BODY_SHAPE_CASES, ["unknown field", { json: { url: "https://example.com/" } }, invalid("url")]],
+  },
   "POST /api/admin/store-repair": {
     method: "POST",
     path: "/api/admin/store-repair",
@@ -689,6 +736,8 @@ const FUZZ_FIELDS: Record<string, { query: string[]; body: string[] }> = {
   "POST /api/admin/sessions/revoke": { query: [], body: ["filter", "except_current", "dry_run"] },
   "PATCH /api/admin/users/:id": { query: [], body: ["role"] },
   "POST /api/admin/store-repair": { query: [], body: ["dry_run"] },
+  "PATCH /api/admin/alerts/rules/:id": { query: [], body: ["enabled", "threshold", "duration_seconds", "window_seconds", "cooldown_seconds"] },
+  "PUT /api/admin/alerts/webhook": { query: [], body: ["url", "format"] },
 };
 
 /**
@@ -741,6 +790,16 @@ function steerAwayFromWrites(name: string, request: HostileRequest): void {
   if (name === "POST /api/admin/sessions/revoke" && isObject) {
     const object = body as Record<string, unknown>;
     if (typeof object.dry_run === "boolean" || !("dry_run" in object)) object.dry_run = true;
+  }
+  if (name === "PATCH /api/admin/alerts/rules/:id" && isObject) {
+    // A valid change would be written, so every fuzzed change carries a field no rule takes.
+    (body as Record<string, unknown>).fuzz = true;
+  }
+  if (name === "PUT /api/admin/alerts/webhook" && isObject) {
+    (body as Record<string, unknown>).fuzz = true;
+  }
+  if (name === "POST /api/admin/alerts/test" && isObject) {
+    (body as Record<string, unknown>).fuzz = true;
   }
   if (name === "POST /api/admin/store-repair" && isObject) {
     const object = body as Record<string, unknown>;

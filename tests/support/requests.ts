@@ -1,7 +1,7 @@
 import { CookieJar, type JsonResponse } from "./http";
 
 export interface JsonRequest {
-  method: "GET" | "POST" | "PATCH" | "DELETE";
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE";
   jar?: CookieJar;
   /** Sent as JSON with Content-Type application/json. */
   json?: unknown;

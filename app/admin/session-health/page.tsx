@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 
 import { AppHeader } from "@/app/_components/app-header";
+import { FiringAlertsBanner } from "@/app/_components/firing-alerts-banner";
 import { HealthPanel } from "@/app/_components/health-panel";
 import { StoreDetailsPanel } from "@/app/_components/store-details-panel";
 import { PageTitle } from "@/app/_components/notices";
@@ -31,6 +32,7 @@ export default async function SessionHealthPage() {
     <>
       <AppHeader current={current} activePath={path} />
       <main className="mx-auto max-w-7xl space-y-6 px-6 py-8">
+        <FiringAlertsBanner />
         <PageTitle title="Session health" subtitle="Whether the session stores respond, and how fast." />
         <HealthPanel initialHealth={health} initialStatistics={statistics} />
         <StoreDetailsPanel />

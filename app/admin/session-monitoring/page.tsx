@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 
 import { AppHeader } from "@/app/_components/app-header";
+import { FiringAlertsBanner } from "@/app/_components/firing-alerts-banner";
 import { DistributionPanel } from "@/app/_components/distribution-panel";
 import { HistoryCharts } from "@/app/_components/history-charts";
 import { MonitoringPanel } from "@/app/_components/monitoring-panel";
@@ -28,6 +29,7 @@ export default async function SessionMonitoringPage() {
     <>
       <AppHeader current={current} activePath={path} />
       <main className="mx-auto max-w-7xl space-y-6 px-6 py-8">
+        <FiringAlertsBanner />
         <PageTitle title="Session monitoring" subtitle="How many sessions are live, and how many users they belong to." />
         <MonitoringPanel initialStatistics={statistics} />
         <HistoryCharts />
