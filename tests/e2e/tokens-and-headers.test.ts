@@ -232,6 +232,21 @@ describe.each(CROSS_SITE_HEADERS)("cross-site mutations with %s", (_name, crossS
     expect(await countAuditEvents()).toBe(auditBefore);
   });
 
+  it.each<[string, string, string, unknown]>([
+    ["POST index repair", "/api/admin/store-repair", "POST", { dry_run: false }],
+    ["PATCH alert rule", "/api/admin/alerts/rules/active_sessions_high", "PATCH", { enabled: false }],
+    ["PUT alert webhook", "/api/admin/alerts/webhook", "PUT", { url: "https://example.com/hook" }],
+    ["POST test alert", "/api/admin/alerts/test", "POST", {}],
+  ])("%s returns 403", async (_name, path, method, json) => {
+    const auditBefore = await countAuditEvents();
+
+    const response = await send(path, method, admin, { json });
+
+    expect(response.status).toBe(403);
+    expect(response.body.error.code).toBe("forbidden");
+    expect(await countAuditEvents()).toBe(auditBefore);
+  });
+
   it("POST sign-in returns 403", async () => {
     const jar = new CookieJar();
     const form = new URLSearchParams({ csrfToken: await csrfToken(jar), email: USER.email, password: USER.password });

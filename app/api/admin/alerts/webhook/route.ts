@@ -17,7 +17,10 @@ const webhookUrl = z
   .string({ message: "url must be an http:// or https:// URL, or null" })
   .trim()
   .max(2048, "url must be at most 2048 characters")
-  .refine((value) => /^https?:\/\/[^\s]+$/i.test(value) && URL.canParse(value), { message: "url must be an http:// or https:// URL, or null" });
+  // Control characters are refused outright: URL parsing would quietly percent-encode them.
+  .refine((value) => /^https?:\/\/[^\s\u0000-\u001f\u007f]+$/i.test(value) && URL.canParse(value), {
+    message: "url must be an http:// or https:// URL, or null",
+  });
 
 const bodySchema = z
   .object({
