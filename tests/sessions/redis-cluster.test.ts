@@ -105,6 +105,20 @@ describe("session store on a 3-master Redis Cluster", () => {
     expect(counts.activeUsers).toBe(59);
   });
 
+  it("survives a script flush on every master", async () => {
+    // A master that lost its scripts (SCRIPT FLUSH, or a failover to a replica that never ran
+    // them) must not fail session commands with NOSCRIPT.
+    await Promise.all(client.nodes("master").map((node) => node.script("FLUSH")));
+
+    const results = await Promise.all(
+      // The first user was signed out by the test before; these were not.
+      userIds.slice(1, 31).map((userId) => manager.validateSession(tokens.get(userId)![0], userId)),
+    );
+
+    expect(results.every((session) => session !== null)).toBe(true);
+    expect((await countSessionStatistics(manager)).data_source).toBe("redis");
+  });
+
   it("reads many records across slots in one call", async () => {
     const targets = userIds.slice(1, 21).map((userId) => ({ tokenHash: hashSessionToken(tokens.get(userId)![0]), userId }));
 
