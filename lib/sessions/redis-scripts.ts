@@ -262,7 +262,7 @@ const sessionScripts: Record<keyof SessionScriptCommands, { numberOfKeys: number
 
 const isMissingScript = (error: unknown) => error instanceof Error && error.message.startsWith("NOSCRIPT");
 
-/** Loads every session script on every server that holds data. */
+/** Loads every session script on every server that stores data. */
 async function loadScriptsEverywhere(redis: RedisClient): Promise<void> {
   const scripts = Object.values(sessionScripts);
   await Promise.all(dataNodes(redis).flatMap((node) => scripts.map(({ lua }) => node.script("LOAD", lua))));
@@ -272,7 +272,7 @@ async function loadScriptsEverywhere(redis: RedisClient): Promise<void> {
  * Registers the scripts as commands on a client or cluster. ioredis sends EVALSHA and reloads a
  * script on NOSCRIPT by itself. A command that still meets NOSCRIPT loads every script on every
  * master and runs once more.
- * NOTE: that second chance exists because a freshly started 3-master cluster once answered
+ * NOTE: that second chance exists because a freshly started 3-master cluster once returned
  * NOSCRIPT through ioredis's auto-pipelining in the tests; the cause inside ioredis is not known.
  */
 export function withSessionScripts(redis: RedisClient): SessionScriptClient {
