@@ -13,10 +13,12 @@ import { generateSessionToken, hashSessionToken } from "@/lib/sessions/token";
 
 import { createTestDatabase, type TestDatabase } from "../support/databases";
 
-// A fake clock: every time below is relative to `base`, a minute boundary an hour ago, and each
-// recorder run gets its own "now". Only the sessions' own timestamps matter to the events.
+// A fake clock: every time below is relative to `base`, the start of the hour before last, and
+// each recorder run gets its own "now". Only the sessions' own timestamps matter to the events.
+// Starting on the hour keeps every scripted minute in one hour, whatever the time of the run.
 const minute = 60_000;
-const base = startOfMinute(new Date(Date.now() - 60 * minute));
+const hourMs = 60 * minute;
+const base = startOfMinute(new Date(Math.floor((Date.now() - 2 * hourMs) / hourMs) * hourMs));
 const at = (minutes: number, seconds = 0) => new Date(base.getTime() + minutes * minute + seconds * 1000);
 
 let database: TestDatabase;
