@@ -14,6 +14,12 @@ function describeTarget(target: Record<string, unknown>): string {
     parts.push("all sessions");
   }
   if (target.except_current) parts.push("except the actor's own");
+  const counters = target.counters as string[] | undefined;
+  if (counters) {
+    const account = typeof target.account === "string" ? target.account : "an unknown account";
+    parts.push(counters.includes("account") ? `account ${account}` : `address, last tried ${account}`);
+    return parts.join("; ");
+  }
 
   const sessionIds = target.session_ids as string[] | undefined;
   if (sessionIds?.length === 1) parts.push(`session ${sessionIds[0].slice(0, 8)}`);
@@ -51,7 +57,7 @@ export function AuditTable({ events }: { events: AuditListItem[] }) {
                 <LocalTime iso={event.created_at} withDate />
               </td>
               <td className="px-3 py-2.5 align-top">
-                <div className="font-medium text-slate-900">{event.actor.email || "unknown"}</div>
+                <div className="font-medium text-slate-900">{event.actor.email || "unknown client"}</div>
                 <div className="font-mono text-xs text-slate-500">{event.actor.ip ?? "—"}</div>
               </td>
               <td className="px-3 py-2.5 align-top text-slate-800">

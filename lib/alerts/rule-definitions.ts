@@ -174,7 +174,7 @@ export const alertRuleDefinitions: Record<AlertRuleId, AlertRuleDefinition> = {
       const drop = peak > 0 ? ((peak - current) / peak) * 100 : 0;
       const window = windowText(settings.windowSeconds ?? 600);
       if (peak < DROP_MINIMUM_PEAK_SESSIONS) {
-        return { active: false, value: round(drop), summary: `Peak of ${peak} active sessions in the last ${window} is below the minimum of ${DROP_MINIMUM_PEAK_SESSIONS}.` };
+        return { active: false, value: round(drop), summary: `Peak of ${peak} active ${peak === 1 ? "session" : "sessions"} in the last ${window} is below the minimum of ${DROP_MINIMUM_PEAK_SESSIONS}.` };
       }
       return {
         active: drop > (settings.threshold ?? 100),

@@ -45,7 +45,7 @@ async function authorize(
   const manager = getSessionManager();
   const subject = { email: parsed.data.email, ip: readClientIp(headers) };
   if (await isSignInLocked(manager, subject)) {
-    // The same work and the same answer as a wrong password, so a lockout reveals nothing.
+    // The same work and the same response as a wrong password, so a lockout reveals nothing.
     await verifyAgainstDummyHash(parsed.data.password);
     logger.info("sign-in rejected", { reason: "too many failed sign-ins", ip: subject.ip });
     await countFailedSignIn();
@@ -111,12 +111,19 @@ async function isSessionLive(token: string, userId: string): Promise<boolean> {
 async function recordLockout(counters: string[], subject: { email: string; ip: string | null }, userId: string | null) {
   if (counters.length === 0) return;
   logger.warn("sign-ins locked after repeated failures", { counters, ip: subject.ip, user_id: userId });
+  // The actor is the client that kept failing, known only by address. The locked account is the
+  // target, named only when it exists: a string typed into the email field might be a password.
   await recordAuditEvent({
-    actorUserId: userId,
-    actorEmail: subject.email.trim().toLowerCase().slice(0, 254),
+    actorUserId: null,
+    actorEmail: "",
     actorIp: subject.ip,
     action: "auth.lockout",
-    target: { counters, window_seconds: SIGN_IN_LIMITS.windowSeconds },
+    target: {
+      account: userId ? subject.email.trim().toLowerCase().slice(0, 254) : null,
+      user_ids: userId ? [userId] : [],
+      counters,
+      window_seconds: SIGN_IN_LIMITS.windowSeconds,
+    },
     affectedCount: 0,
   });
 }

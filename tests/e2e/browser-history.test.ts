@@ -77,6 +77,9 @@ describe("history charts in a browser", () => {
 
     const bars = page.getByTestId("chart-sign-ins").locator(".recharts-bar-rectangle");
     await expect.poll(() => bars.count(), { timeout: 15_000 }).toBeGreaterThan(0);
+    // Sixty minutes of bars in a third of the page: each must still be wide enough to see.
+    const barWidths = await bars.evaluateAll((elements) => elements.map((element) => element.getBoundingClientRect().width));
+    expect(Math.min(...barWidths)).toBeGreaterThanOrEqual(1);
     const activeLine = page.getByTestId("chart-active").locator("path.recharts-curve");
     await expect.poll(() => activeLine.count()).toBeGreaterThan(0);
     await expect.poll(() => page.getByTestId("by-platform").innerText()).toContain("Linux");

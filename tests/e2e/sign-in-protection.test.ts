@@ -85,9 +85,13 @@ describe.each<Mode>([
     const audit = await getJson(`${server.baseUrl}/api/admin/audit?action=auth.lockout`, admin!);
 
     expect(audit.status).toBe(200);
-    const events = audit.body.data.events as Array<{ actor: { email: string }; target: { counters: string[] } }>;
+    const events = audit.body.data.events as Array<{ actor: { user_id: string | null; ip: string }; target: { account: string; counters: string[] } }>;
     expect(events).toHaveLength(1);
     expect(events[0].target.counters).toEqual(["account"]);
+    // The locked account is the target; the actor is the client that kept failing.
+    expect(events[0].target.account).toBe("locked@example.com");
+    expect(events[0].actor.user_id).toBeNull();
+    expect(events[0].actor.ip).toBe(`198.51.100.${SIGN_IN_LIMITS.account}`);
     expect(server.logs()).toContain("sign-ins locked after repeated failures");
     expect(server.logs()).not.toContain(PASSWORD);
     expect(server.logs()).not.toContain("wrong-password");
