@@ -1,6 +1,7 @@
 import "server-only";
 
 import type { Database } from "@/lib/db/client";
+import { getConfiguredSessionStore } from "@/lib/env";
 import { ensureAlertRules, selectAlertRules, selectAlertStates, selectRecentDeliveries, selectRecentTransitions } from "@/lib/db/queries/alerts";
 import type { AlertDeliveryAttempt, AlertState } from "@/lib/db/schema";
 
@@ -98,9 +99,12 @@ export async function readAlertsOverview(db: Database): Promise<AlertsOverview> 
     describeWebhook(db),
   ]);
 
+  // Without Redis the Redis rules never fire; saying so beats an "OK" that checked nothing.
+  const redisConfigured = getConfiguredSessionStore() === "redis";
   const ruleViews: AlertRuleView[] = rules.map((rule) => {
     const definition = alertRuleDefinitions[rule.id];
     const state = states.get(rule.id);
+    const notApplicable = !redisConfigured && rule.id.startsWith("redis_");
     return {
       id: rule.id,
       name: definition.name,
@@ -115,7 +119,7 @@ export async function readAlertsOverview(db: Database): Promise<AlertsOverview> 
       state: state?.state ?? "inactive",
       state_since: state?.changedAt.toISOString() ?? null,
       value: state?.value ?? null,
-      summary: state?.summary ?? null,
+      summary: notApplicable ? "Redis is not configured, so this rule does not apply." : (state?.summary ?? null),
       evaluated_at: state?.evaluatedAt.toISOString() ?? null,
       updated_at: rule.updatedAt.toISOString(),
       updated_by: rule.updatedBy,
