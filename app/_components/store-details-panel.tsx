@@ -55,7 +55,7 @@ function RedisFigures({ redis }: { redis: RedisMemoryReport }) {
   );
 }
 
-/** Store latency as this server sees it, Redis memory and eviction risks, PostgreSQL sizes. */
+/** Shows store latency as measured by this server, Redis memory and eviction risks, PostgreSQL sizes. */
 export function StoreDetailsPanel() {
   const { details, error } = useStoreDetails();
 

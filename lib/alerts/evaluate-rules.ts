@@ -161,7 +161,7 @@ function stepRule(
  * inputs and time give the same result, which is what the tests drive with a fake clock.
  *
  * A disabled rule that was pending or firing ends (a firing one resolves); a rule whose reading
- * is unknown (a store did not answer) keeps its state.
+ * is unknown (a store did not respond) keeps its state.
  */
 export function evaluateRules(options: {
   rules: AlertRuleSettings[];

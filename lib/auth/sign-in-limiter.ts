@@ -33,7 +33,7 @@ function redisKey(key: string): string {
   return `{${getEnv().REDIS_KEY_PREFIX}:signin}:${key}`;
 }
 
-/** The failures counted for each key in the current window, from Redis or else PostgreSQL. */
+/** Reads the failures counted for each key in the current window, from Redis or else PostgreSQL. */
 async function readFailures(manager: SessionManager, keys: string[]): Promise<number[]> {
   const fromRedis = await manager.tryRedis("read sign-in failures", async () => {
     const client = manager.redisClientForReports()!;
@@ -98,7 +98,7 @@ export async function isSignInLocked(manager: SessionManager, subject: Subject):
     const failures = await readFailures(manager, keys.map((entry) => entry.key));
     return keys.some((entry, index) => failures[index] >= SIGN_IN_LIMITS[entry.counter]);
   } catch (error) {
-    // Neither store answers: the sign-in fails anyway when it tries to create the session.
+    // Neither store responds, so the sign-in fails anyway when it tries to create the session.
     logger.warn("could not read sign-in failures", { error: describeError(error) });
     return false;
   }

@@ -18,7 +18,7 @@ export interface AvailabilityOptions {
    */
   replay: () => Promise<{ complete: boolean }>;
   /**
-   * Checks, while Redis is up, that it still holds what was written to it; a rejection puts it down
+   * Checks, while Redis is up, that it still has what was written to it; a rejection puts it down
    * so that the next use rebuilds it. Runs in the background every `verifyIntervalMs`.
    */
   verify?: () => Promise<void>;

@@ -114,7 +114,7 @@ export function getRedisClient(): RedisClient | null {
   return null;
 }
 
-/** Every server that holds data: the masters of a cluster, or the one server. */
+/** Returns every server that stores data: the masters of a cluster, or the one server. */
 export function dataNodes(client: RedisClient): Redis[] {
   return client instanceof Cluster ? client.nodes("master") : [client];
 }

@@ -55,7 +55,7 @@ function keyspaceCounts(info: Map<string, string>): { keys: number; expires: num
 const lastReading = () => processSingleton("redis-evicted-keys", () => ({ evicted: null as number | null }));
 
 /**
- * Reads memory, eviction and client figures from every server that holds data, and warns about
+ * Reads memory, eviction and client figures from every server that stores data, and warns about
  * what can log users out: a policy that may evict session keys, keys evicted since the last look,
  * session keys without a TTL, and memory close to the limit.
  * `ownVolatileKeys` estimates this console's keys with a TTL (session records and user indexes).
@@ -122,8 +122,8 @@ export async function readRedisMemory(
     keys: keyspace.keys,
     volatile_keys: keyspace.expires,
     session_entries: figures.sessionEntries,
-    // Below a thousand sessions the server's own memory and other keys dominate, and the figure
-    // would mislead; from there it approaches the measured cost of a session.
+    // Below a thousand sessions the server's own memory and other keys dominate, so the figure
+    // would mislead. From there on it approaches the measured cost of a session.
     bytes_per_session:
       figures.sessionEntries >= 1000 ? Math.round((used - sum("used_memory_startup")) / figures.sessionEntries) : null,
     warnings,

@@ -158,7 +158,7 @@ async function findOrphanEntries(redis: RedisClient, layout: RedisKeyLayout, now
 }
 
 /**
- * Walks every session key and every expiry index once, on every server that holds data. Takes
+ * Walks every session key and every expiry index once, on every server that stores data. Takes
  * about one round trip per thousand keys; meant to run in the background, not per request.
  * With `gatherFindings`, it also lists the keys behind each anomaly, for a repair.
  */

@@ -43,12 +43,12 @@ export function shardOfUser(userId: string, shardCount: number): number {
   return hash % shardCount;
 }
 
-/** The Redis name of a session: bound to both its token and its user. */
+/** Returns the Redis name of a session, bound to both its token and its user. */
 export function sessionMember(tokenHash: string, userId: string): string {
   return createHash("sha256").update(`${tokenHash}:${userId}`).digest("base64url").slice(0, memberLength);
 }
 
-/** The Redis name of a user: a prefix of the UUID in base64url; other ids are kept as they are. */
+/** Returns the Redis name of a user: a prefix of the UUID in base64url, or any other id as it is. */
 export function userMember(userId: string): string {
   const hex = userId.replace(/-/g, "");
   return /^[0-9a-f]{32}$/i.test(hex) ? Buffer.from(hex, "hex").toString("base64url").slice(0, memberLength) : userId;
@@ -60,7 +60,7 @@ export interface ShardKeys {
   expiryIndex: string;
   userIndex: string;
   /**
-   * A key without TTL that the console writes once the shard holds every live session. When it is
+   * A key without TTL that the console writes once the shard contains every live session. When it is
    * gone, the server restarted empty or evicted data, and the shard is rebuilt from PostgreSQL.
    */
   epochMarker: string;

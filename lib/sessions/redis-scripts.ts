@@ -233,7 +233,7 @@ export function parseSessionRecord(value: string): SessionRecord | null {
   };
 }
 
-/** The role letter the record stores. */
+/** Returns the role letter the record stores. */
 export function roleLetter(role: "admin" | "user"): "a" | "u" {
   return role === "admin" ? "a" : "u";
 }
@@ -272,8 +272,8 @@ async function loadScriptsEverywhere(redis: RedisClient): Promise<void> {
  * Registers the scripts as commands on a client or cluster. ioredis sends EVALSHA and reloads a
  * script on NOSCRIPT by itself. A command that still meets NOSCRIPT loads every script on every
  * master and runs once more.
- * NOTE: that second chance exists because a freshly started 3-master cluster once returned
- * NOSCRIPT through ioredis's auto-pipelining in the tests; the cause inside ioredis is not known.
+ * NOTE: a freshly started 3-master cluster once returned NOSCRIPT through ioredis's
+ * auto-pipelining in the tests, so this second chance exists. The cause inside ioredis is unknown.
  */
 export function withSessionScripts(redis: RedisClient): SessionScriptClient {
   if (!definedOn.has(redis)) {

@@ -173,7 +173,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Counts every shard, then leaves out what the integrity check flagged. A single server answers
+   * Counts every shard, then leaves out what the integrity check flagged. A single server returns
    * three pipelined commands in one round trip, compared against its own clock (see RedisClock);
    * a cluster runs one count script per shard, one round trip per master.
    */
@@ -237,7 +237,7 @@ export class RedisSessionStore implements SessionStore {
   }
 
   /**
-   * Pings every server that holds data, and reaches the server of every shard. On a cluster, a
+   * Pings every server that stores data, and reaches the server of every shard. On a cluster, a
    * master that stopped fails the second part even before the other nodes notice.
    */
   async checkHealth(): Promise<StoreCheck> {
@@ -258,7 +258,7 @@ export class RedisSessionStore implements SessionStore {
   /**
    * Fixes what a check found without touching valid sessions: deletes values that are not
    * session records and their index entries, drops index entries whose record is gone, and gives
-   * records without a TTL the expiry their index or their own times say. Returns what it changed.
+   * records without a TTL the expiry of their index entry or their own times. Returns the changes.
    */
   async fixAnomalies(findings: IntegrityFindings): Promise<{ deleted: number; unindexed: number; ttlsRestored: number }> {
     const redis = this.redis;

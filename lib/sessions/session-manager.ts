@@ -306,7 +306,7 @@ export class SessionManager {
   }
 
   /**
-   * Makes Redis hold what PostgreSQL says before it is used again: a full rebuild when Redis lost
+   * Brings Redis in line with PostgreSQL before it is used again: a full rebuild when Redis lost
    * its data (no epoch markers: restarted empty, or evicted), then the replay of the changes made
    * during the outage. Redis errors propagate (Redis stays down); PostgreSQL errors return
    * `complete: false` so the work is retried later.
@@ -323,7 +323,7 @@ export class SessionManager {
     return this.replayOutageChanges();
   }
 
-  /** Throws when Redis no longer holds its epoch markers, which puts it down until rebuilt. */
+  /** Throws when Redis no longer has its epoch markers, which puts it down until rebuilt. */
   private async verifyRedisKeptData(): Promise<void> {
     if (this.redisStore && !(await this.redisStore.hasEpochMarkers())) {
       throw new Error("Redis lost its session data (restarted empty or evicted keys); rebuilding it from PostgreSQL");

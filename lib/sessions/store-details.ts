@@ -16,7 +16,7 @@ export interface PostgresDetails {
   check_latency_ms: number;
 }
 
-/** The body of the store-details route: latency as the app sees it, Redis memory, PostgreSQL size. */
+/** The body of the store-details route: latency as measured by the app, Redis memory, PostgreSQL size. */
 export interface StoreDetails {
   latency: LatencySummary[];
   latency_window_seconds: number;

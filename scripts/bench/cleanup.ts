@@ -30,7 +30,7 @@ export async function measureCleanup(store: RedisSessionStore, userIds: string[]
   }
   await new Promise((resolve) => setTimeout(resolve, 1500));
 
-  // Only calls that found work count: an empty shard answers at once and flatters the figure.
+  // Only calls that found work count: an empty shard returns at once and flatters the figure.
   const durations: number[] = [];
   await store.removeExpiredEntries((milliseconds, examined) => {
     if (examined > 0) durations.push(milliseconds);

@@ -566,7 +566,7 @@ describe.each(Object.entries(ROUTES))("%s hostile input", (_name, route) => {
   }
 });
 
-// next-auth's endpoints answer with redirects and their own JSON, so these checks are the status,
+// next-auth's endpoints respond with redirects and their own JSON, so these checks are the status,
 // the redirect to the sign-in page with the wrong-credentials code, and that no session starts.
 describe("sign-in hostile input", () => {
   let before: WriteSnapshot;
@@ -750,7 +750,7 @@ function fuzzRequest(fuzzer: Fuzzer, name: string, route: Route): HostileRequest
   const request: HostileRequest = {};
 
   if (fuzzer.chance(0.5)) {
-    // Node.js answers 431 without the app for a request line over 16 KiB, and a percent-encoded
+    // Node.js responds 431 without the app for a request line over 16 KiB, and a percent-encoded
     // character takes up to 12 bytes, so query strings stay shorter than bodies.
     const params = new URLSearchParams();
     const count = 1 + fuzzer.int(3);

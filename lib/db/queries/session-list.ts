@@ -46,8 +46,10 @@ function escapeLike(text: string): string {
  */
 function ipCondition(network: string): SQL {
   const [address, prefix] = network.split("/");
-  const bits = prefix === undefined ? (address.includes(":") ? 128 : 32) : Number(prefix);
-  const narrow = address.includes(":") ? bits >= 64 : bits >= 24;
+  const ipv6 = address.includes(":");
+  const fullLength = ipv6 ? 128 : 32;
+  const bits = prefix === undefined ? fullLength : Number(prefix);
+  const narrow = ipv6 ? bits >= 64 : bits >= 24;
   return narrow ? sql`${sessions.ip} <<= ${network}::inet` : sql`network_subeq(${sessions.ip}, ${network}::inet)`;
 }
 

@@ -59,6 +59,5 @@ export async function updateUserRole(db: Database, id: string, role: UserRole): 
 }
 
 export async function countAdmins(db: Database): Promise<number> {
-  const rows = await db.select({ id: users.id }).from(users).where(eq(users.role, "admin"));
-  return rows.length;
+  return db.$count(users, eq(users.role, "admin"));
 }
